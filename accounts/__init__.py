@@ -1,0 +1,1 @@
+"""People, roles (data scientist, miner) and their PGP keys."""

@@ -1,0 +1,26 @@
+"""Reads about people."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+
+from accounts.models import DATA_SCIENTIST, MINER
+
+
+def user_roles(*, user: User) -> list[str]:
+    """The person's roles, 'operator' included for staff."""
+    names = set(user.groups.values_list("name", flat=True))
+    roles = [role for role in (DATA_SCIENTIST, MINER) if role in names]
+    if user.is_staff:
+        roles.append("operator")
+    return roles
+
+
+def user_is_data_scientist(*, user: User) -> bool:
+    """True for people who may create campaigns."""
+    return user.is_authenticated and user.groups.filter(name=DATA_SCIENTIST).exists()
+
+
+def user_is_miner(*, user: User) -> bool:
+    """True for people who may run mines."""
+    return user.is_authenticated and user.groups.filter(name=MINER).exists()

@@ -1,0 +1,1 @@
+"""The only holder of private keys: key custody, decrypt-and-score, final delivery."""

@@ -1,0 +1,1 @@
+"""The hash-chained, append-only ledger, double-entry money and content-addressed blobs."""

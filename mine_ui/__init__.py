@@ -1,0 +1,1 @@
+"""Mines, datasets, permissions, privacy budget and the mining loop."""

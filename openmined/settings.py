@@ -1,0 +1,256 @@
+"""Settings for OpenMined Sonar, read from the environment (docs/operations.md lists them).
+
+The defaults run the whole platform on a laptop: DEBUG on, SQLite and files under var/,
+Celery tasks executed eagerly in-process. Production sets DEBUG=False and the variables below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from openmined.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("SONAR_VAR_DIR") or BASE_DIR / "var")
+# SQLite, blobs, GPG homes and collected static files live here; create it on first start.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG=False the platform needs a long random secret: "
+            "set SECRET_KEY (or SECRET_KEY_FILE to a file holding it), e.g. "
+            "`export SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"`."
+        )
+    # Only ever used with DEBUG on, on a developer's machine.
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "accounts",
+    "ledger",
+    "capsule",
+    "sonar_ui",
+    "mine_ui",
+    "stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "openmined.urls"
+WSGI_APPLICATION = "openmined.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sonar.sqlite3'}"
+try:
+    _database = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)
+    )
+except Exception as exc:  # dj_database_url raises several types for a bad URL
+    raise ImproperlyConfigured(
+        f"DATABASE_URL {DATABASE_URL!r} is not a database URL "
+        "(expected e.g. postgres://user@127.0.0.1:5432/sonar or sqlite:////path/to/db.sqlite3): "
+        f"{exc}"
+    ) from exc
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (server, worker, mine) share the file: wait for locks instead of failing.
+    _database.setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# Tokens older than this are refused; a client trades its password for a new one.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = VAR_DIR / "media"
+BLOB_ROOT = VAR_DIR / "blobs"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Content-addressed models and gradients; any Django storage backend works here.
+    "blobs": {
+        "BACKEND": env_str("BLOB_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(BLOB_ROOT)} if not env_str("BLOB_STORAGE_BACKEND") else {},
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+BLOB_MAX_BYTES = env_int("BLOB_MAX_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+
+# --- GPG ------------------------------------------------------------------------------------
+# The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.
+GNUPGHOME = Path(env_str("GNUPGHOME") or VAR_DIR / "gnupg")
+# The capsule's key wraps campaign private keys; a separate home so nothing else can use it.
+CAPSULE_GNUPGHOME = Path(env_str("CAPSULE_GNUPGHOME") or VAR_DIR / "capsule-gnupg")
+CAPSULE_PASSPHRASE = env_str("CAPSULE_PASSPHRASE")
+if not CAPSULE_PASSPHRASE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CAPSULE_PASSPHRASE is not set. With DEBUG=False the capsule's GPG key needs a "
+            "passphrase: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE."
+        )
+    CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105
+
+# --- Paillier -------------------------------------------------------------------------------
+PAILLIER_KEY_BITS = env_int("PAILLIER_KEY_BITS", 2048)
+# Only the test suite turns this on, to use 1024-bit keys for speed.
+PAILLIER_ALLOW_INSECURE_KEYS = env_bool("PAILLIER_ALLOW_INSECURE_KEYS", False)
+if PAILLIER_KEY_BITS < 2048 and not (PAILLIER_ALLOW_INSECURE_KEYS and DEBUG):
+    raise ImproperlyConfigured(
+        f"PAILLIER_KEY_BITS={PAILLIER_KEY_BITS} is below 2048 bits. Use 2048 or more; smaller "
+        "keys are for the test suite only (PAILLIER_ALLOW_INSECURE_KEYS=True with DEBUG=True)."
+    )
+
+# --- Sonar ----------------------------------------------------------------------------------
+# Demo mode lets anyone credit their own wallet (so the demo and a laptop install just work).
+SONAR_DEMO_MODE = env_bool("SONAR_DEMO_MODE", DEBUG)
+SONAR_DEMO_CREDIT_MINOR = env_int("SONAR_DEMO_CREDIT_MINOR", 1_000_000)
+SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
+# No broker: the embedded default runs every task in-process at once.
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "evaluation", "capsule", "mining"))
+CELERY_TASK_ROUTES = {
+    "sonar_ui.tasks.*": {"queue": "evaluation"},
+    "capsule.tasks.*": {"queue": "capsule"},
+    "mine_ui.tasks.*": {"queue": "mining"},
+}
+# A task is acknowledged only once it finished: a worker killed mid-task leaves it queued,
+# and every task is written to be safe to run again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "openmined.api_schema.SonarAutoSchema",
+    "EXCEPTION_HANDLER": "openmined.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/min")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OpenMined Sonar API",
+    "DESCRIPTION": "Campaigns, encrypted models and gradients, payouts, and the public ledger.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Served from our own static files: the docs page works with no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Production security --------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

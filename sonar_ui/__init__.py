@@ -1,0 +1,1 @@
+"""Campaigns, model versions, gradient submissions, evaluation and payouts."""

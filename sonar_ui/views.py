@@ -1,0 +1,9 @@
+"""Pages of sonar_ui."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The app's landing page."""
+    return render(request, "sonar_ui/index.html")

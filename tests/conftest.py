@@ -1,0 +1,266 @@
+"""Personas and shared fixtures: alice (data scientist), bob and carol (miners),
+mallory (signed in, owns nothing, tries everything) and operator (staff).
+
+Expensive things (GPG homes, Paillier keys, a Celery worker process) are made once per
+test session and shared.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from accounts.models import DATA_SCIENTIST, MINER
+from accounts.services import token_issue, user_signup
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a laptop that lacks a service; fail in CI, where everything must run."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run every test)")
+    pytest.skip(reason)
+
+
+def _make(username: str, roles: list[str], *, staff: bool = False) -> User:
+    user = user_signup(
+        username=username, email=f"{username}@example.org", password=PASSWORD, roles=roles
+    )
+    if staff:
+        user.is_staff = True
+        user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return _make("alice", [DATA_SCIENTIST])
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return _make("bob", [MINER])
+
+
+@pytest.fixture
+def carol(db) -> User:
+    return _make("carol", [MINER])
+
+
+@pytest.fixture
+def mallory(db) -> User:
+    return _make("mallory", [])
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return _make("operator", [], staff=True)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def api_as() -> Callable[[User], APIClient]:
+    """An API client that authenticates with the person's real token."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+        return client
+
+    return make
+
+
+# --- A real OpenPGP identity -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PgpIdentity:
+    """A person's GPG home (holding the secret key) and their armored public key."""
+
+    home: Path
+    public_key: str
+    fingerprint: str
+
+    def decrypt(self, armored: bytes) -> bytes:
+        """Decrypt with the gpg command, as the person would."""
+        result = subprocess.run(
+            ["gpg", "--batch", "--quiet", "--homedir", str(self.home), "--decrypt"],
+            input=armored, capture_output=True, check=True,
+        )  # fmt: skip
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def pgp_identity(tmp_path_factory) -> PgpIdentity:
+    """Alice's real OpenPGP key pair (primary + encryption subkey), made once per session."""
+    home = tmp_path_factory.mktemp("alice-gnupg")
+    home.chmod(0o700)
+    subprocess.run(
+        ["gpg", "--batch", "--homedir", str(home), "--passphrase", "", "--quick-generate-key",
+         "Alice <alice@example.org>", "default", "default", "never"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    public = subprocess.run(
+        ["gpg", "--homedir", str(home), "--armor", "--export", "alice@example.org"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    listing = subprocess.run(
+        ["gpg", "--homedir", str(home), "--with-colons", "--fingerprint", "alice@example.org"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    fingerprint = next(
+        line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")
+    )
+    return PgpIdentity(home=home, public_key=public, fingerprint=fingerprint)
+
+
+# --- A real Celery worker on Redis ------------------------------------------------------------
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        return False
+    return True
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the database the tests use (the test database, not the configured one)."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def worker_environment() -> dict[str, str]:
+    """Environment for a child process that must see the tests' database, files and broker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="openmined.settings",
+        DATABASE_URL=_database_url_for_worker(),
+        CELERY_BROKER_URL=settings.TEST_CELERY_BROKER_URL,
+        SONAR_VAR_DIR=str(settings.VAR_DIR),
+        DEBUG="True",
+        PAILLIER_KEY_BITS=str(settings.PAILLIER_KEY_BITS),
+        PAILLIER_ALLOW_INSECURE_KEYS="True",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class WorkerProcess:
+    """A `celery worker` child process consuming every queue, restartable after a kill."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "openmined", "worker",
+                "-Q", "default,evaluation,capsule,mining", "--concurrency", "1",
+                "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
+                "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=ROOT, env=worker_environment(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout: float = 60) -> None:
+        from openmined.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited early; see {self.log_path}")
+            replies = app.control.ping(timeout=0.5)
+            if replies:
+                return
+        raise RuntimeError(f"Celery worker did not answer within {timeout}s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: the main process and its pool children."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[WorkerProcess]:
+    """One real worker per test session, on its own Redis database."""
+    import redis
+
+    from openmined.celery import app
+
+    url = settings.TEST_CELERY_BROKER_URL
+    if not _redis_reachable(url):
+        skip_or_fail(f"Redis is not reachable at {url}")
+    if shutil.which("celery", path=str(Path(sys.executable).parent)) is None:
+        skip_or_fail("the celery command is not installed in this environment")
+    redis.Redis.from_url(url).flushdb()  # stale tasks from an earlier run must not replay
+    app.conf.broker_url = url
+    app.conf.result_backend = url
+    worker = WorkerProcess(tmp_path_factory.mktemp("celery") / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db) -> Iterator[WorkerProcess]:
+    """Send this test's tasks to the real worker instead of running them eagerly."""
+    from openmined.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        if (
+            celery_worker_process.process is None
+            or celery_worker_process.process.poll() is not None
+        ):
+            celery_worker_process.start()
+        yield celery_worker_process
+    finally:
+        app.conf.task_always_eager = True
