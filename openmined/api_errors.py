@@ -12,6 +12,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from openmined.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,7 +60,9 @@ def _code_for(exc: exceptions.APIException) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render every API error as {"error", "detail"} (plus "fields" for validation errors)."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DomainError):
+        exc = ApiError(exc.detail, code=exc.code, status_code=exc.status_code)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -27,7 +27,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. With DEBUG=False the platform needs a long random secret: "
             "set SECRET_KEY (or SECRET_KEY_FILE to a file holding it), e.g. "
-            "`export SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"`."
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')`."
         )
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
@@ -175,6 +175,11 @@ if PAILLIER_KEY_BITS < 2048 and not (PAILLIER_ALLOW_INSECURE_KEYS and DEBUG):
 SONAR_DEMO_MODE = env_bool("SONAR_DEMO_MODE", DEBUG)
 SONAR_DEMO_CREDIT_MINOR = env_int("SONAR_DEMO_CREDIT_MINOR", 1_000_000)
 SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
+# Fault injection for the test suite only: hold each evaluation's lock this long before
+# committing, so a test can SIGKILL a worker mid-evaluation. Refused outside DEBUG.
+SONAR_EVALUATION_PAUSE_S = float(env_int("SONAR_EVALUATION_PAUSE_MS", 0)) / 1000
+if SONAR_EVALUATION_PAUSE_S and not DEBUG:
+    raise ImproperlyConfigured("SONAR_EVALUATION_PAUSE_MS is a test-only setting; unset it.")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -201,7 +206,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "campaigns-expire": {"task": "sonar_ui.tasks.campaigns_expire_task", "schedule": 60.0},
+    # Re-enqueues evaluations and settlements whose message was lost (e.g. a broker restart).
+    "campaigns-sweep": {"task": "sonar_ui.tasks.campaigns_sweep_task", "schedule": 300.0},
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

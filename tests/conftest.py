@@ -178,8 +178,9 @@ def worker_environment() -> dict[str, str]:
 class WorkerProcess:
     """A `celery worker` child process consuming every queue, restartable after a kill."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
         self.log_path = log_path
+        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -191,7 +192,8 @@ class WorkerProcess:
                 "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
                 "--without-mingle", "--without-heartbeat",
             ],
-            cwd=ROOT, env=worker_environment(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**worker_environment(), **self.extra_env}, stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         self._wait_until_ready()

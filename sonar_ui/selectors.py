@@ -1,0 +1,86 @@
+"""Reads of campaigns, versions, gradients and payouts, with who may see what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+
+from sonar_ui.errors import CampaignNotFoundError
+from sonar_ui.models import Campaign, GradientSubmission, ModelVersion, Payout
+
+
+def campaign_list_visible(*, user: User, status: str | None = None) -> QuerySet[Campaign]:
+    """Everyone sees launched campaigns; owners also see their own drafts."""
+    campaigns = Campaign.objects.filter(
+        ~Q(status__in=[Campaign.Status.DRAFT, Campaign.Status.CANCELLED]) | Q(owner=user)
+    ).select_related("owner")
+    if status:
+        campaigns = campaigns.filter(status=status)
+    return campaigns.order_by("-created_at", "-id")
+
+
+def campaign_get_visible(*, user: User, campaign_id: int) -> Campaign:
+    """The campaign if this person may see it; a 404 otherwise (drafts stay secret)."""
+    campaign = campaign_list_visible(user=user).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise CampaignNotFoundError(f"There is no campaign {campaign_id} you can see.")
+    return campaign
+
+
+def campaign_get_owned(*, user: User, campaign_id: int) -> Campaign:
+    """The campaign if this person owns it; a 404 otherwise, so existence does not leak."""
+    campaign = Campaign.objects.filter(pk=campaign_id, owner=user).first()
+    if campaign is None:
+        raise CampaignNotFoundError(f"There is no campaign {campaign_id} of yours.")
+    return campaign
+
+
+def gradient_list_visible(*, user: User, campaign: Campaign) -> QuerySet[GradientSubmission]:
+    """The owner sees every gradient of the campaign; a miner sees their own."""
+    gradients = campaign.gradients.select_related("submitted_by")
+    if campaign.owner_id != user.id:
+        gradients = gradients.filter(submitted_by=user)
+    return gradients.order_by("id")
+
+
+def gradient_get_visible(*, user: User, gradient_id: int) -> GradientSubmission:
+    """A gradient for its submitter or the campaign's owner; 404 for anyone else."""
+    gradient = (
+        GradientSubmission.objects.select_related("campaign")
+        .filter(pk=gradient_id)
+        .filter(Q(submitted_by=user) | Q(campaign__owner=user))
+        .first()
+    )
+    if gradient is None:
+        raise CampaignNotFoundError(f"There is no gradient {gradient_id} you can see.")
+    return gradient
+
+
+def version_list(*, campaign: Campaign) -> QuerySet[ModelVersion]:
+    """Model versions in order, for the accuracy chart."""
+    return campaign.versions.order_by("number")
+
+
+def payout_list_visible(*, user: User, campaign: Campaign) -> QuerySet[Payout]:
+    """The owner sees every payout; a miner sees those of their own gradients."""
+    payouts = campaign.payouts.select_related("gradient")
+    if campaign.owner_id != user.id:
+        payouts = payouts.filter(gradient__submitted_by=user)
+    return payouts.order_by("id")
+
+
+def campaigns_needing_work() -> tuple[list[int], list[int]]:
+    """(campaigns with waiting gradients, completed campaigns not yet settled)."""
+    waiting = list(
+        GradientSubmission.objects.filter(
+            status__in=[GradientSubmission.Status.PENDING, GradientSubmission.Status.EVALUATING]
+        )
+        .values_list("campaign_id", flat=True)
+        .distinct()
+    )
+    unsettled = list(
+        Campaign.objects.filter(
+            status=Campaign.Status.COMPLETED, settled_at__isnull=True
+        ).values_list("id", flat=True)
+    )
+    return waiting, unsettled

@@ -1,0 +1,199 @@
+"""Campaign fixtures: funded data scientists, real data sets split across mines, and a mine's
+side of the protocol (sufficient statistics → encrypted gradient) done with syft."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from ledger import services as ledger
+from syft import keys, wire
+from syft.models import model_for
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A task cut into mines' shares and the data scientist's validation set."""
+
+    name: str
+    input_schema: list[dict]
+    output_schema: list[dict]
+    algorithm: str
+    mines: list[tuple[np.ndarray, np.ndarray]]
+    X_val: np.ndarray
+    y_val: np.ndarray
+
+    def validation_csv(self) -> bytes:
+        return to_csv(self.input_schema, self.output_schema, self.X_val, self.y_val)
+
+
+def to_csv(input_schema, output_schema, X, y) -> bytes:
+    names = [f["name"] for f in input_schema] + [output_schema[0]["name"]]
+    out = io.StringIO()
+    out.write(",".join(names) + "\n")
+    bool_target = output_schema[0]["type"] == "bool"
+    for row, target in zip(X, y, strict=True):
+        cells = [repr(float(v)) for v in row]
+        cells.append(("true" if target else "false") if bool_target else repr(float(target)))
+        out.write(",".join(cells) + "\n")
+    return out.getvalue().encode()
+
+
+def _split(X, y, n_mines: int, seed: int, stratify: bool) -> tuple[list, np.ndarray, np.ndarray]:
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=0.3, random_state=seed, stratify=y if stratify else None
+    )
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    shares = [(X_train[i::n_mines], y_train[i::n_mines]) for i in range(n_mines)]
+    return shares, X_val, y_val
+
+
+@pytest.fixture(scope="session")
+def diabetes() -> Dataset:
+    data = load_diabetes()
+    y = (data.target - data.target.mean()) / data.target.std()
+    shares, X_val, y_val = _split(data.data, y, 2, seed=7, stratify=False)
+    return Dataset(
+        name="diabetes",
+        input_schema=[{"name": n, "type": "float"} for n in data.feature_names],
+        output_schema=[{"name": "progression", "type": "float"}],
+        algorithm="linear_regression",
+        mines=shares,
+        X_val=X_val,
+        y_val=y_val,
+    )
+
+
+@pytest.fixture(scope="session")
+def breast_cancer() -> Dataset:
+    data = load_breast_cancer()
+    shares, X_val, y_val = _split(data.data, data.target, 2, seed=3, stratify=True)
+    return Dataset(
+        name="breast-cancer",
+        input_schema=[{"name": f"f{i}", "type": "float"} for i in range(data.data.shape[1])],
+        output_schema=[{"name": "malignant", "type": "bool"}],
+        algorithm="logistic_regression",
+        mines=shares,
+        X_val=X_val,
+        y_val=y_val,
+    )
+
+
+@pytest.fixture
+def fund() -> Callable:
+    """Deposit money in a person's wallet (as an operator would)."""
+
+    def deposit(user, amount_minor: int) -> None:
+        ledger.deposit(
+            user=user,
+            amount_minor=amount_minor,
+            idempotency_key=f"test-deposit-{uuid.uuid4()}",
+            memo="test deposit",
+        )
+
+    return deposit
+
+
+@pytest.fixture
+def launched(api_as, fund) -> Callable:
+    """Create, fund, upload validation data and launch a campaign through the API."""
+
+    def make(owner, dataset: Dataset, **fields) -> dict:
+        fund(owner, fields.pop("deposit_minor", 1_000_000))
+        client = api_as(owner)
+        body = {
+            "name": fields.pop("name", dataset.name),
+            "input_schema": dataset.input_schema,
+            "output_schema": dataset.output_schema,
+            "algorithm": dataset.algorithm,
+            "bounty_minor": fields.pop("bounty_minor", 100_000),
+            "target_accuracy": fields.pop("target_accuracy", 0.99),
+            "hyperparameters": fields.pop("hyperparameters", {"learning_rate": 0.5}),
+            **fields,
+        }
+        created = client.post("/api/campaigns/", body, format="json")
+        assert created.status_code == 201, created.json()
+        campaign_id = created.json()["id"]
+        upload = client.post(
+            f"/api/campaigns/{campaign_id}/validation-data/",
+            {"file": io.BytesIO(dataset.validation_csv())},
+            format="multipart",
+        )
+        assert upload.status_code == 201, upload.json()
+        launched = client.post(f"/api/campaigns/{campaign_id}/launch/")
+        assert launched.status_code == 200, launched.json()
+        return launched.json()
+
+    return make
+
+
+def mine_gradient(model_json: dict, X: np.ndarray, y: np.ndarray) -> dict:
+    """What a mine does: an encrypted, re-randomized gradient from its rows and the model."""
+    public_key = keys.public_key_from_dict(model_json["public_key"])
+    weights = wire.encrypted_from_json(
+        model_json["weights"], public_key=public_key, expected_shape=tuple(model_json["shape"])
+    )
+    model = model_for(
+        model_json["algorithm"],
+        n_features=model_json["n_features"],
+        n_classes=model_json["n_classes"],
+        fit_intercept=model_json["fit_intercept"],
+    )
+    gradient = model.encrypted_gradient(weights, model.sufficient_statistics(X, y)).obfuscate()
+    return wire.encrypted_to_json(gradient)
+
+
+@pytest.fixture
+def submit(api_as) -> Callable:
+    """A miner downloads the current model and submits a gradient on their rows."""
+
+    def send(miner, campaign_id: int, X, y, *, key: str | None = None, **overrides):
+        client = api_as(miner)
+        model = client.get(f"/api/campaigns/{campaign_id}/model/").json()
+        wallet = client.get("/api/wallet/").json()
+        body = {
+            "base_version": model["version"],
+            "n_samples": len(X),
+            "payout_account": wallet["account"],
+            "gradient": mine_gradient(model, X, y),
+            **overrides,
+        }
+        return client.post(
+            f"/api/campaigns/{campaign_id}/gradients/",
+            body,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+        )
+
+    return send
+
+
+@pytest.fixture
+def crashing_worker(celery_worker, tmp_path):
+    """A worker that pauses inside each evaluation, alone on the queue, so a test can kill it.
+
+    The session's worker steps aside for the test; a short visibility timeout makes Redis
+    hand an unacknowledged task to the next worker within seconds instead of 15 minutes.
+    """
+    from tests.conftest import WorkerProcess
+
+    celery_worker.stop()
+    worker = WorkerProcess(
+        tmp_path / "crashing-worker.log",
+        extra_env={"SONAR_EVALUATION_PAUSE_MS": "4000", "CELERY_VISIBILITY_TIMEOUT": "3"},
+    )
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        celery_worker.start()

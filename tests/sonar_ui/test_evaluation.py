@@ -1,0 +1,149 @@
+"""Evaluation: better gradients are accepted and paid, worse ones rejected, in arrival order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ledger.models import Entry
+from sonar_ui import services
+from sonar_ui.models import Campaign, GradientSubmission, Payout
+
+
+def evaluate_all(campaign_id: int) -> None:
+    while services.campaign_evaluate_next(campaign_id=campaign_id) is not None:
+        pass
+
+
+@pytest.fixture
+def campaign(alice, diabetes, launched):
+    return launched(alice, diabetes, hyperparameters={"learning_rate": 0.3}, target_accuracy=0.9)
+
+
+def test_a_gradient_that_lowers_accuracy_is_rejected_and_unpaid(campaign, bob, diabetes, submit):
+    X, y = diabetes.mines[0]
+    good = submit(bob, campaign["id"], X, y).json()
+    evaluate_all(campaign["id"])
+    assert GradientSubmission.objects.get(pk=good["id"]).status == "accepted"
+
+    # Labels flipped: the gradient points uphill.
+    bad = submit(bob, campaign["id"], X, -y).json()
+    evaluate_all(campaign["id"])
+
+    bad_row = GradientSubmission.objects.get(pk=bad["id"])
+    assert bad_row.status == "rejected"
+    assert bad_row.payout_minor == 0
+    assert "does not beat the best so far" in bad_row.reason
+    assert bad_row.delta_ppm < 0
+    assert not Payout.objects.filter(gradient=bad_row).exists()
+    assert Entry.objects.filter(kind="gradient.rejected", payload__gradient=bad["id"]).exists()
+
+
+def test_gradients_are_evaluated_in_arrival_order_against_the_then_current_model(
+    campaign, bob, carol, diabetes, submit
+):
+    (X1, y1), (X2, y2) = diabetes.mines
+    first = submit(bob, campaign["id"], X1, y1).json()
+    second = submit(carol, campaign["id"], X2, y2).json()
+    assert first["base_version"] == second["base_version"] == 0
+
+    evaluate_all(campaign["id"])
+
+    a = GradientSubmission.objects.get(pk=first["id"])
+    b = GradientSubmission.objects.get(pk=second["id"])
+    assert a.status == "accepted"
+    assert a.evaluated_version == 0
+    # Carol's gradient was computed on v0 but applied to v1, the model current at its turn.
+    assert b.evaluated_version == 1
+    assert a.evaluated_at <= b.evaluated_at
+
+
+def test_evaluating_an_already_evaluated_gradient_changes_nothing(campaign, bob, diabetes, submit):
+    X, y = diabetes.mines[0]
+    submit(bob, campaign["id"], X, y)
+    evaluate_all(campaign["id"])
+    entries = Entry.objects.count()
+    payouts = Payout.objects.count()
+
+    assert services.campaign_evaluate_next(campaign_id=campaign["id"]) is None
+    assert Entry.objects.count() == entries
+    assert Payout.objects.count() == payouts
+
+
+def test_the_takeover_rule_rejects_a_second_gradient_until_others_are_accepted(
+    alice, bob, carol, diabetes, launched, submit
+):
+    hyper = {"learning_rate": 0.2, "min_other_accepted": 1}
+    campaign = launched(alice, diabetes, name="no takeover", hyperparameters=hyper)
+    (X1, y1), (X2, y2) = diabetes.mines
+    submit(bob, campaign["id"], X1, y1)
+    evaluate_all(campaign["id"])
+    again = submit(bob, campaign["id"], X1, y1).json()
+    evaluate_all(campaign["id"])
+    refused = GradientSubmission.objects.get(pk=again["id"])
+    assert refused.status == "rejected"
+    assert "after 1 accepted gradients from others" in refused.reason
+
+    submit(carol, campaign["id"], X2, y2)
+    evaluate_all(campaign["id"])
+    third = submit(bob, campaign["id"], X1, y1).json()
+    evaluate_all(campaign["id"])
+    assert "from others" not in GradientSubmission.objects.get(pk=third["id"]).reason
+
+
+def test_reaching_the_target_completes_the_campaign(alice, bob, diabetes, launched, submit):
+    campaign = launched(alice, diabetes, name="easy target", target_accuracy=0.05,
+                        hyperparameters={"learning_rate": 0.3})  # fmt: skip
+    X, y = diabetes.mines[0]
+    submit(bob, campaign["id"], X, y)
+    evaluate_all(campaign["id"])
+    row = Campaign.objects.get(pk=campaign["id"])
+    assert row.status == "completed"
+    assert row.completion_reason == "target accuracy reached"
+    # The whole bounty is earned at once when one gradient jumps past the target: capped.
+    assert row.spent_minor == row.bounty_minor
+
+
+def test_a_passed_deadline_completes_settles_and_refunds(alice, bob, diabetes, launched, submit,
+                                                        api_as):  # fmt: skip
+    campaign = launched(alice, diabetes, name="short-lived",
+                        deadline=(timezone.now() + timedelta(hours=1)).isoformat())  # fmt: skip
+    later = timezone.now() + timedelta(hours=2)
+
+    assert services.campaigns_expire(now=later) == [campaign["id"]]
+    services.campaign_settle(campaign_id=campaign["id"])
+
+    body = api_as(alice).get(f"/api/campaigns/{campaign['id']}/").json()
+    assert body["status"] == "completed"
+    assert body["completion_reason"] == "deadline passed"
+    assert body["settled_at"]
+    refund = Entry.objects.get(kind="bounty.refunded", campaign_id=campaign["id"])
+    assert refund.payload["amount_minor"] == 100_000
+
+
+def test_settling_twice_pays_once(alice, bob, diabetes, launched, submit):
+    campaign = launched(alice, diabetes, name="settle twice")
+    X, y = diabetes.mines[0]
+    submit(bob, campaign["id"], X, y)
+    evaluate_all(campaign["id"])
+    services.campaign_close(campaign_id=campaign["id"], user=alice)
+    services.campaign_settle(campaign_id=campaign["id"])
+    entries = Entry.objects.count()
+    services.campaign_settle(campaign_id=campaign["id"])
+    assert Entry.objects.count() == entries
+    assert Entry.objects.filter(kind="payout.settled", campaign_id=campaign["id"]).count() == 1
+
+
+def test_gradients_waiting_at_completion_are_rejected_with_the_reason(
+    alice, bob, diabetes, launched, submit
+):
+    campaign = launched(alice, diabetes, name="closing")
+    X, y = diabetes.mines[0]
+    waiting = submit(bob, campaign["id"], X, y).json()
+    services.campaign_close(campaign_id=campaign["id"], user=alice)
+    services.campaign_settle(campaign_id=campaign["id"])
+    row = GradientSubmission.objects.get(pk=waiting["id"])
+    assert row.status == "rejected"
+    assert "closed by the owner" in row.reason
