@@ -644,23 +644,27 @@ def _json_array_records(source: _Input, schema: Schema, output: Schema | None) -
         while True:
             try:
                 value, end = decoder.raw_decode(text.buf, text.pos)
-                break
             except json.JSONDecodeError as exc:
-                if len(text.buf) - text.pos > text.limit:
-                    raise AdapterError(
-                        f"Line {line}: object {number} is longer than {text.limit:,} "
-                        "characters; split it or raise the limit.",
-                        line=line,
-                        expected=f"at most {text.limit:,} characters per object",
-                    ) from None
-                if not text.more():
-                    at = text.base_line + exc.lineno - 1
+                # Count before reading more: reading more moves the start of the buffer.
+                at = text.line_at(exc.pos)
+                if len(text.buf) - text.pos <= text.limit and text.more():
+                    continue
+                if len(text.buf) - text.pos <= text.limit:
                     raise AdapterError(
                         f"Line {at}, column {exc.colno}: invalid JSON "
                         f"({exc.msg.removesuffix(' at')}).",
                         line=at,
                         expected="JSON",
                     ) from None
+                end = len(text.buf)
+            if end - text.pos > text.limit:
+                raise AdapterError(
+                    f"Line {line}: object {number} is longer than {text.limit:,} characters; "
+                    "split it or raise the limit.",
+                    line=line,
+                    expected=f"at most {text.limit:,} characters per object",
+                )
+            break
         text.pos = end
         yield line, _object_row(value, line, f"Line {line}, object {number}", schema, output)
         after = text.peek()

@@ -215,11 +215,8 @@ class Schema:
                     f'Field {position} is not an object; write it as {{"name": ..., "type": ...}}.'
                 )
             name = item.get("name")
-            label = (
-                f"Field {position} ({_quote(name)})"
-                if isinstance(name, str)
-                else (f"Field {position}")
-            )
+            named = isinstance(name, str) and name.strip()
+            label = f"Field {position} ({_quote(name)})" if named else f"Field {position}"
             unknown = sorted(set(item) - _FIELD_KEYS)
             if unknown:
                 raise SchemaError(
@@ -229,7 +226,7 @@ class Schema:
             if "type" not in item:
                 raise SchemaError(f"{label} has no type; use one of {', '.join(FIELD_TYPES)}.")
             name, type_, cats, hashes = _check_field(
-                name, item["type"], item.get("categories", ()), item.get("hash_features", 0), label
+                name, item["type"], item.get("categories"), item.get("hash_features", 0), label
             )
             fields.append(Field(name=name, type=type_, categories=cats, hash_features=hashes))
         return cls(fields=tuple(fields))
