@@ -273,7 +273,11 @@ class EncryptedArray:
         if shift == 0:
             return self
         _, nsquare, _, capacity = self._numbers
-        magnitude = self.magnitude_bits + shift if self.magnitude_bits else 0
+        if self.magnitude_bits == 0:
+            # Every value is 0, which is 0 at any scale: no arithmetic (and no cost however
+            # large the shift).
+            return self._derived(self._ciphertexts, exponent=int(exponent), magnitude_bits=0)
+        magnitude = self.magnitude_bits + shift
         _headroom_check(magnitude, capacity, f"raise the exponent to {exponent}")
         ciphertexts = _powmod_many(self._ciphertexts, 1 << shift, nsquare)
         return self._derived(ciphertexts, exponent=int(exponent), magnitude_bits=magnitude)

@@ -22,6 +22,7 @@ __all__ = [
     "BINARY_MAGIC",
     "BINARY_VERSION",
     "DEFAULT_MAX_BYTES",
+    "EXPONENT_LIMIT",
     "JSON_FORMAT",
     "blob_address",
     "encrypted_dumps",
@@ -57,9 +58,18 @@ def _width(public_key: PaillierPublicKey) -> int:
     return (nsquare.bit_length() + 7) // 8
 
 
-def _exponent_limit(public_key: PaillierPublicKey) -> int:
-    """Largest |exponent| worth accepting: beyond it every encodable value rounds to zero."""
-    return 2 * int(public_key.n).bit_length()
+# Decoding divides by 2**exponent; a bound keeps a hostile exponent from costing gigabytes.
+# Float64 alone reaches exponent 1127 (53 bits below the smallest subnormal), and products
+# add exponents, so the bound is generous.
+EXPONENT_LIMIT = 1 << 16
+
+
+def _check_exponent(exponent: int) -> None:
+    """Refuse exponents outside the range the wire format carries."""
+    if not -EXPONENT_LIMIT < exponent < EXPONENT_LIMIT:
+        raise MalformedPayloadError(
+            f"Exponent {exponent} is outside the wire format's range (|exponent| < 2**16)."
+        )
 
 
 # -- JSON --------------------------------------------------------------------------------
@@ -68,6 +78,7 @@ def _exponent_limit(public_key: PaillierPublicKey) -> int:
 def encrypted_to_json(array: EncryptedArray) -> dict[str, Any]:
     """The JSON form: hex ciphertexts, zero-padded to a fixed width, in C order."""
     digits = 2 * _width(array.public_key)
+    _check_exponent(array.exponent)
     return {
         "format": JSON_FORMAT,
         "key_fingerprint": array.fingerprint(),
@@ -148,8 +159,7 @@ def encrypted_from_json(
     count = shape_size(shape)
     _check_size(count, 2 * width, max_bytes)
     exponent = _require_int(data["exponent"], "exponent")
-    if abs(exponent) > _exponent_limit(public_key):
-        raise MalformedPayloadError(f"Exponent {exponent} is outside the range this key can use.")
+    _check_exponent(exponent)
     magnitude = data.get("magnitude_bits")
     if magnitude is not None:
         magnitude = _require_int(magnitude, "magnitude_bits")
@@ -192,6 +202,7 @@ def _check_magnitude(magnitude: int, public_key: PaillierPublicKey) -> None:
 def encrypted_to_bytes(array: EncryptedArray) -> bytes:
     """The binary form: header, fixed-width big-endian ciphertexts, sha256 trailer."""
     width = _width(array.public_key)
+    _check_exponent(array.exponent)
     header = _HEADER.pack(
         BINARY_MAGIC,
         BINARY_VERSION,
@@ -263,8 +274,7 @@ def encrypted_from_bytes(
             f"Encrypted payload holds {len(body) - offset} bytes of ciphertexts; shape {shape} "
             f"needs {count * width}."
         )
-    if abs(exponent) > _exponent_limit(public_key):
-        raise MalformedPayloadError(f"Exponent {exponent} is outside the range this key can use.")
+    _check_exponent(exponent)
     _check_magnitude(magnitude, public_key)
     ciphertexts = [
         int.from_bytes(body[start : start + width], "big")
