@@ -1,0 +1,1 @@
+"""mine_ui commands: mine_import."""

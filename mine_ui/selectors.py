@@ -1,0 +1,63 @@
+"""Reads of mine_ui: a person's mines, matching datasets, contribution counts, stored tables."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet, Sum
+
+from adapters import Schema, Table
+from mine_ui.models import Contribution, Dataset, Mine, MinePolicy, PrivacyBudget
+
+
+def mine_list_for_owner(*, owner: User) -> QuerySet[Mine]:
+    """The person's own mines (nobody else's), with policy and budget loaded."""
+    return (
+        Mine.objects.filter(owner=owner).select_related("policy", "privacy_budget").order_by("name")
+    )
+
+
+def mine_policy(*, mine: Mine) -> MinePolicy:
+    """The mine's stored policy (read afresh: a cached one may predate an edit), or a default."""
+    return MinePolicy.objects.filter(mine=mine).first() or MinePolicy(mine=mine)
+
+
+def mine_budget(*, mine: Mine) -> PrivacyBudget:
+    """The mine's stored privacy budget (read afresh), or an unsaved default."""
+    return PrivacyBudget.objects.filter(mine=mine).first() or PrivacyBudget(mine=mine)
+
+
+def dataset_matching(*, mine: Mine, schema: Schema, output: Schema) -> Dataset | None:
+    """The mine's largest labeled dataset whose input and output schemas equal the given ones."""
+    return (
+        Dataset.objects.filter(
+            mine=mine,
+            schema_fingerprint=schema.fingerprint(),
+            output_fingerprint=output.fingerprint(),
+            row_count__gt=0,
+        )
+        .order_by("-row_count", "-imported_at")
+        .first()
+    )
+
+
+def contribution_count(*, mine: Mine, campaign_id: int) -> int:
+    """Contributions that count against the per-campaign maximum (not skips or failures)."""
+    return Contribution.objects.filter(
+        mine=mine, campaign_id=campaign_id, status__in=Contribution.COUNTED
+    ).count()
+
+
+def mine_earnings_minor(*, mine: Mine) -> int:
+    """Everything the mine's accepted contributions earned, in minor units."""
+    total = Contribution.objects.filter(mine=mine, status=Contribution.ACCEPTED).aggregate(
+        total=Sum("earnings_minor")
+    )["total"]
+    return int(total or 0)
+
+
+def dataset_table(*, dataset: Dataset) -> Table:
+    """The dataset's stored rows as an adapters.Table, in import order."""
+    rows = list(
+        dataset.rows.order_by("index").values_list("values", flat=True).iterator(chunk_size=5000)
+    )
+    return Table(rows=rows, n_rows=len(rows), schema=dataset.schema, output=dataset.output)

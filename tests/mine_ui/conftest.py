@@ -1,0 +1,67 @@
+"""Mines of the personas and an open campaign as a Sonar API would describe it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+
+from mine_ui.models import Dataset, Mine
+from mine_ui.services import dataset_import, mine_create, policy_update
+
+INPUT_SCHEMA = [
+    {"name": "age", "type": "int"},
+    {"name": "bmi", "type": "float"},
+    {"name": "region", "type": "category", "categories": ["north", "south"]},
+]
+OUTPUT_SCHEMA = [{"name": "diabetic", "type": "bool"}]
+CSV = b"age,bmi,region,diabetic\n31,22.5,north,false\n45,30.1,south,true\n52,27.0,north,true\n"
+
+
+def open_campaign(**changes: object) -> dict:
+    """The public JSON of an open campaign, as GET /api/campaigns/?status=open returns it."""
+    campaign = {
+        "id": 7,
+        "name": "diabetes",
+        "input_schema": INPUT_SCHEMA,
+        "output_schema": OUTPUT_SCHEMA,
+        "algorithm": "logistic_regression",
+        "bounty_minor": 100_000,
+        "target_accuracy": 0.9,
+        "best_accuracy": 0.6,
+        "current_version": 3,
+        "public_key": {"n": "0x1234"},
+        "status": "open",
+        "min_other_accepted": 0,
+    }
+    campaign.update(changes)
+    return campaign
+
+
+@pytest.fixture
+def make_mine() -> Callable[..., Mine]:
+    """Create a mine for a person through the service, as the Mine page does."""
+
+    def make(owner: User, name: str = "home", **kwargs: object) -> Mine:
+        return mine_create(owner=owner, name=name, payout_account=f"acct_{owner.username}",
+                           **kwargs)  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def bob_mine(bob, make_mine) -> Mine:
+    """Bob's mine, with automatic participation on."""
+    mine = make_mine(bob, "bob's clinic")
+    policy_update(mine=mine, auto_participate=True)
+    return mine
+
+
+@pytest.fixture
+def bob_dataset(bob_mine) -> Dataset:
+    """Three labeled rows in bob's mine, matching open_campaign()'s schemas."""
+    return dataset_import(
+        mine=bob_mine, name="patients", source=CSV, adapter="csv", schema=INPUT_SCHEMA,
+        output=OUTPUT_SCHEMA,
+    )  # fmt: skip
