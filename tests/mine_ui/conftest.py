@@ -44,8 +44,9 @@ def make_mine() -> Callable[..., Mine]:
     """Create a mine for a person through the service, as the Mine page does."""
 
     def make(owner: User, name: str = "home", **kwargs: object) -> Mine:
-        return mine_create(owner=owner, name=name, payout_account=f"acct_{owner.username}",
-                           **kwargs)  # fmt: skip
+        return mine_create(
+            owner=owner, name=name, payout_account=f"acct_{owner.username}", **kwargs
+        )
 
     return make
 
@@ -62,6 +63,10 @@ def bob_mine(bob, make_mine) -> Mine:
 def bob_dataset(bob_mine) -> Dataset:
     """Three labeled rows in bob's mine, matching open_campaign()'s schemas."""
     return dataset_import(
-        mine=bob_mine, name="patients", source=CSV, adapter="csv", schema=INPUT_SCHEMA,
+        mine=bob_mine,
+        name="patients",
+        source=CSV,
+        adapter="csv",
+        schema=INPUT_SCHEMA,
         output=OUTPUT_SCHEMA,
-    )  # fmt: skip
+    )

@@ -38,8 +38,11 @@ def test_a_bounty_below_the_minimum_is_skipped_and_the_reason_recorded(bob_mine,
     assert decision.reason == "Bounty 50.00 is below this mine's minimum of 100.00."
     skip = Contribution.objects.get(mine=bob_mine)
     assert (skip.status, skip.reason, skip.campaign_id, skip.model_version) == (
-        "skipped", decision.reason, 7, 3,
-    )  # fmt: skip
+        "skipped",
+        decision.reason,
+        7,
+        3,
+    )
 
 
 def test_a_denied_schema_is_skipped(bob_mine, bob_dataset):
@@ -100,8 +103,13 @@ def test_without_a_dataset_of_the_campaigns_schema_the_campaign_is_skipped(bob_m
 def test_an_unlabeled_dataset_does_not_match(bob_mine):
     from mine_ui.services import dataset_import
 
-    dataset_import(mine=bob_mine, name="unlabeled", source=b"age,bmi,region\n1,2,north\n",
-                   adapter="csv", schema=INPUT_SCHEMA)  # fmt: skip
+    dataset_import(
+        mine=bob_mine,
+        name="unlabeled",
+        source=b"age,bmi,region\n1,2,north\n",
+        adapter="csv",
+        schema=INPUT_SCHEMA,
+    )
     decision = policy_decide(mine=bob_mine, campaign=open_campaign())
     assert decision.reason.startswith("No dataset in this mine matches")
 
@@ -110,8 +118,9 @@ def test_after_the_maximum_contributions_a_campaign_is_skipped(bob_mine, bob_dat
     policy_update(mine=bob_mine, max_contributions_per_campaign=2)
     campaign = open_campaign()
     for status in ("accepted", "rejected"):
-        contribution = contribution_start(mine=bob_mine, dataset=bob_dataset, campaign=campaign,
-                                          n_samples=3)  # fmt: skip
+        contribution = contribution_start(
+            mine=bob_mine, dataset=bob_dataset, campaign=campaign, n_samples=3
+        )
         contribution_mark(contribution=contribution, status=status)
     # Failures and skips do not count against the maximum.
     failed = contribution_start(mine=bob_mine, dataset=bob_dataset, campaign=campaign, n_samples=3)
