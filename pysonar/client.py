@@ -13,7 +13,7 @@ import requests
 import urllib3.exceptions
 
 from pysonar.errors import MalformedResponse, SonarError, SonarUnavailable
-from pysonar.models import CampaignModel, campaign_model_from_json, encrypted_array_to_json
+from pysonar.models import CampaignModel, campaign_model_from_json
 from pysonar.retry import NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy
 from pysonar.types import (
     FINISHED_CAMPAIGN_STATUSES,
@@ -23,6 +23,8 @@ from pysonar.types import (
     ValidationUpload,
     Wallet,
 )
+from syft.encrypted import EncryptedArray
+from syft.wire import encrypted_to_json
 
 __all__ = ["SonarClient"]
 
@@ -263,7 +265,7 @@ class SonarClient:
         base_version: int,
         n_samples: int,
         payout_account: str,
-        gradient: Any,
+        gradient: EncryptedArray,
         idempotency_key: str,
     ) -> Gradient:
         """Submit an encrypted gradient; sending the same idempotency key again is harmless."""
@@ -277,7 +279,7 @@ class SonarClient:
                 "base_version": int(base_version),
                 "n_samples": int(n_samples),
                 "payout_account": payout_account,
-                "gradient": encrypted_array_to_json(gradient),
+                "gradient": encrypted_to_json(gradient),
             },
             idempotency_key=idempotency_key,
         )

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pysonar.errors import MalformedResponse
+from syft.encrypted import EncryptedArray
+from syft.errors import SyftError
+from syft.keys import PaillierPublicKey, public_key_from_dict
+from syft.wire import encrypted_from_json
 
 
 @dataclass(frozen=True)
@@ -16,11 +20,11 @@ class CampaignModel:
     version: int
     algorithm: str
     n_features: int
-    n_classes: int
+    n_classes: int | None  # None for regression
     fit_intercept: bool
     shape: tuple[int, ...]
-    public_key: Any  # phe.paillier.PaillierPublicKey
-    weights: Any  # syft EncryptedArray
+    public_key: PaillierPublicKey
+    weights: EncryptedArray
 
 
 def _int_field(body: dict[str, Any], name: str, *, minimum: int) -> int:
@@ -34,16 +38,14 @@ def campaign_model_from_json(
     body: Any, *, campaign_id: int, allow_insecure_keys: bool = False
 ) -> CampaignModel:
     """Validate GET /api/campaigns/{id}/model/ and rebuild its key and ciphertexts."""
-    from syft.errors import SyftError
-    from syft.keys import public_key_from_dict
-    from syft.wire import encrypted_from_json
-
     try:
         if not isinstance(body, dict):
             raise MalformedResponse("the body is not a JSON object")
         version = _int_field(body, "version", minimum=0)
         n_features = _int_field(body, "n_features", minimum=1)
-        n_classes = _int_field(body, "n_classes", minimum=1)
+        n_classes = (
+            None if body.get("n_classes") is None else _int_field(body, "n_classes", minimum=2)
+        )
         shape_raw = body.get("shape")
         if not isinstance(shape_raw, list) or not all(
             isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape_raw
@@ -58,11 +60,9 @@ def campaign_model_from_json(
         public_key = public_key_from_dict(
             body.get("public_key"), allow_insecure_for_tests=allow_insecure_keys
         )
-        weights = encrypted_from_json(body.get("weights"), public_key=public_key)
-        if tuple(weights.shape) != tuple(shape_raw):
-            raise MalformedResponse(
-                f"the weights have shape {tuple(weights.shape)}; the model says {tuple(shape_raw)}"
-            )
+        weights = encrypted_from_json(
+            body.get("weights"), public_key=public_key, expected_shape=tuple(shape_raw)
+        )
     except (MalformedResponse, SyftError) as exc:
         reason = exc.detail if isinstance(exc, MalformedResponse) else str(exc)
         raise MalformedResponse(
@@ -80,10 +80,3 @@ def campaign_model_from_json(
         public_key=public_key,
         weights=weights,
     )
-
-
-def encrypted_array_to_json(array: Any) -> dict[str, Any]:
-    """The wire form of an encrypted gradient (syft's JSON format)."""
-    from syft.wire import encrypted_to_json
-
-    return encrypted_to_json(array)

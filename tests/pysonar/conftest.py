@@ -45,6 +45,7 @@ class ScriptedServer:
 
     script: list[tuple[int, dict[str, str], bytes]]
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
     url: str = ""
 
 
@@ -55,8 +56,7 @@ def scripted_server() -> Iterator[ScriptedServer]:
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            state.bodies.append(self.rfile.read(length) if length else b"")
             state.requests.append((self.command, self.path, dict(self.headers)))
             status, headers, body = (
                 state.script.pop(0)
