@@ -137,13 +137,16 @@ def dataset_import(
                 schema_fingerprint=input_schema.fingerprint(),
                 output_fingerprint=output_schema.fingerprint() if output_schema else "",
             )
-            DatasetRow.objects.bulk_create(
-                (
-                    DatasetRow(dataset=dataset, index=index, values=values)
-                    for index, values in enumerate(table.rows)
-                ),
-                batch_size=ROW_BATCH,
-            )
+            # Batch by batch: a million rows must not become a million model objects at once.
+            for start in range(0, table.n_rows, ROW_BATCH):
+                DatasetRow.objects.bulk_create(
+                    [
+                        DatasetRow(dataset=dataset, index=index, values=values)
+                        for index, values in enumerate(
+                            table.rows[start : start + ROW_BATCH], start=start
+                        )
+                    ]
+                )
     except IntegrityError:
         # Two imports raced for the same name; the unique constraint kept one.
         raise ValidationError(
