@@ -21,6 +21,7 @@ __all__ = [
     "model_for",
 ]
 
+_NOT_FINITE = "Data contains values that are not finite (NaN or infinity)."
 # The step lr / n is one scalar; 32 significant bits put its relative error near 1e-10,
 # far below anything training notices, and cost 21 fewer bits of headroom than 53.
 STEP_PRECISION_BITS = 32
@@ -101,15 +102,15 @@ class LinearModel:
 
     # -- data -------------------------------------------------------------------------
 
-    def _features(self, X: np.ndarray) -> np.ndarray:
+    def _features(self, X: np.ndarray, *, check_finite: bool = True) -> np.ndarray:
         """Validated float64 feature matrix (n, n_features)."""
         features = np.asarray(X, dtype=np.float64)
         if features.ndim != 2 or features.shape[1] != self.n_features:
             raise ShapeMismatchError(
                 f"Data has shape {features.shape}; this model expects (rows, {self.n_features})."
             )
-        if not np.all(np.isfinite(features)):
-            raise InvalidDataError("Data contains values that are not finite (NaN or infinity).")
+        if check_finite and not np.all(np.isfinite(features)):
+            raise InvalidDataError(_NOT_FINITE)
         return features
 
     def _with_intercept(self, features: np.ndarray) -> np.ndarray:
@@ -156,7 +157,9 @@ class LinearModel:
         With clip_norm, rows are clipped first and the statistics carry the sensitivity
         that `syft.privacy.privatize_statistics` needs.
         """
-        features = self._features(X)
+        # Non-finite input makes some diagonal entry of XᵀX non-finite, so checking the
+        # small results replaces a full pass over a possibly large X.
+        features = self._features(X, check_finite=False)
         target = self._labels(y, features.shape[0])
         sensitivity = None
         if clip_norm is not None:
@@ -167,17 +170,31 @@ class LinearModel:
             features, target = self._clip_rows(features, target, float(clip_norm))
             # Replacing one row removes one contribution and adds another: twice the bound.
             sensitivity = 2.0 * self._row_bound(float(clip_norm))
-        design = self._with_intercept(features)
         targets = self._targets(target)
-        gram = self.gram_scale * (design.T @ design)
-        moment = (design.T @ targets).T
+        gram, moment = self._products(features, targets)
+        if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(moment))):
+            raise InvalidDataError(_NOT_FINITE + " (Or so large that their squares overflow.)")
         return SufficientStatistics(
-            gram=gram,
-            moment=np.ascontiguousarray(moment),
+            gram=self.gram_scale * gram,
+            moment=np.ascontiguousarray(moment.T),
             n_samples=int(features.shape[0]),
             clip_norm=None if clip_norm is None else float(clip_norm),
             sensitivity=sensitivity,
         )
+
+    def _products(self, features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """X̃ᵀX̃ and X̃ᵀt, built from blocks so the intercept column is never materialised."""
+        cross = features.T @ features
+        moment = features.T @ targets
+        if not self.fit_intercept:
+            return cross, moment
+        # X̃ = [X, 1]: the extra row/column of X̃ᵀX̃ holds column sums and n; X̃ᵀt gains Σt.
+        sums = features.sum(axis=0)
+        gram = np.empty((self.n_weights, self.n_weights))
+        gram[:-1, :-1] = cross
+        gram[:-1, -1] = gram[-1, :-1] = sums
+        gram[-1, -1] = features.shape[0]
+        return gram, np.concatenate([moment, targets.sum(axis=0)[None, ...]], axis=0)
 
     def _clip_rows(
         self, features: np.ndarray, target: np.ndarray, clip_norm: float

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syft import encrypted as encrypted_module
+from syft import multiexp
 from syft.encrypted import EncryptedArray, plaintext_matvec, stack
 from syft.errors import (
     CiphertextNotInvertibleError,
@@ -226,7 +227,7 @@ def test_matvec_refuses_shapes_that_do_not_line_up(paillier_keys):
             max_size=4,
         )
     ),
-    st.integers(1, 8),
+    st.integers(2, 9),
 )
 def test_power_products_equal_naive_powmods_for_any_signed_exponents(rows, window):
     modulus = gmpy2.mpz(1009 * 1013) ** 2
@@ -279,3 +280,24 @@ def test_numpy_on_the_left_defers_to_the_encrypted_array(paillier_keys):
     total = np.array([0.5, 0.5]) + encrypted
     assert isinstance(total, EncryptedArray)
     np.testing.assert_allclose(total.decrypt(private_key), [1.5, 2.5])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(-(2**62) + 1, 2**62 - 1), min_size=3, max_size=3),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(2, 9),
+)
+def test_vectorised_digit_schedule_agrees_with_exponent_by_exponent_digits(rows, window):
+    max_bits = max(abs(e).bit_length() for row in rows for e in row)
+    fast = multiexp._digit_schedule(rows, window, max_bits + 1)
+    slow = multiexp._python_schedule(rows, window)
+    assert [sorted(entries) for entries in fast] == [sorted(entries) for entries in slow]
+    for row, entries in zip(rows, fast, strict=True):
+        rebuilt = [0] * len(row)
+        for position, column, digit in entries:
+            rebuilt[column] += digit << position
+        assert rebuilt == row

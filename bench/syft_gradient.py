@@ -1,0 +1,150 @@
+"""How fast is syft's encrypted gradient? Prints a JSON list to stdout, one object per case.
+
+For d = 30 weights, a 2048-bit key and m rows of synthetic data (fixed seed):
+- syft_s: sufficient statistics from the m rows plus Enc(G·w - b) (weights already encrypted),
+  with the default worker count; syft_single_worker_s is the same in one process.
+- naive_s: a per-row gradient on phe's EncryptedNumber (forward pass on ciphertexts, residual,
+  gradient, summed), timed on 200 rows and scaled linearly to m.
+- floor_s: d² raw gmpy2.powmod calls with exactly the exponents syft's products use.
+- obfuscate_s: re-randomizing the d-value gradient, which a mine does before upload
+  (separate from syft_s).
+Every timing is the best of several repetitions, measured in this run.
+
+Run: .venv/bin/python bench/syft_gradient.py
+"""
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gmpy2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from syft.encrypted import EncryptedArray  # after the path setup above
+from syft.fixedpoint import encode
+from syft.keys import keypair_generate
+from syft.models import LinearRegression
+from syft.parallel import get_workers, set_workers
+
+D = 30
+ROW_COUNTS = (1_000, 10_000, 100_000)
+NAIVE_ROWS = 200
+SEED = 20240601
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so stdout stays pure JSON."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def best_time(function: Callable[[], Any], repeats: int) -> float:
+    """Fastest of `repeats` runs, in seconds (the least disturbed by other processes)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synthetic_data(rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Standard normal features and a noisy linear target."""
+    X = rng.normal(size=(rows, D))
+    y = X @ rng.normal(size=D) + rng.normal(scale=0.1, size=rows)
+    return X, y
+
+
+def naive_gradient(encrypted_weights: list, X: np.ndarray, y: np.ndarray) -> list:
+    """Per-row Xᵀ(Xw - y) on phe EncryptedNumbers: 2·d ciphertext products per row."""
+    total = None
+    for row, target in zip(X, y, strict=True):
+        prediction = encrypted_weights[0] * float(row[0])
+        for weight, value in zip(encrypted_weights[1:], row[1:], strict=True):
+            prediction = prediction + weight * float(value)
+        residual = prediction - float(target)
+        contribution = [residual * float(value) for value in row]
+        total = (
+            contribution
+            if total is None
+            else [a + b for a, b in zip(total, contribution, strict=True)]
+        )
+    return total
+
+
+def main() -> None:
+    """Run every case and print the JSON list."""
+    rng = np.random.default_rng(SEED)
+    public_key, _ = keypair_generate(2048)
+    model = LinearRegression(n_features=D, fit_intercept=False)
+    weights = rng.normal(size=D)
+    encrypted_weights = EncryptedArray.encrypt(public_key, weights)
+    nsquare = gmpy2.mpz(public_key.nsquare)
+
+    log("timing the naive per-row phe gradient ...")
+    phe_weights = [public_key.encrypt(float(value)) for value in weights]
+    X_naive, y_naive = synthetic_data(NAIVE_ROWS, rng)
+    naive_per_row = best_time(lambda: naive_gradient(phe_weights, X_naive, y_naive), 1) / NAIVE_ROWS
+
+    # One untimed call starts the process pool, which a long-running mine reuses.
+    warm_X, warm_y = synthetic_data(100, rng)
+    model.encrypted_gradient(encrypted_weights, model.sufficient_statistics(warm_X, warm_y))
+
+    cases = []
+    for rows in ROW_COUNTS:
+        log(f"m = {rows} ...")
+        X, y = synthetic_data(rows, rng)
+
+        def syft_gradient(X: np.ndarray = X, y: np.ndarray = y) -> EncryptedArray:
+            statistics = model.sufficient_statistics(X, y)
+            return model.encrypted_gradient(encrypted_weights, statistics)
+
+        syft_s = best_time(syft_gradient, 5)
+        workers = get_workers()
+        set_workers(1)
+        single_s = best_time(syft_gradient, 3)
+        set_workers(None)
+
+        # The floor: the same d² exponents, one independent powmod each.
+        gram = model.sufficient_statistics(X, y).gram
+        exponents, _ = encode(gram, max_int=public_key.max_int)
+        bases = [gmpy2.mpz(value) for value in encrypted_weights.ciphertexts]
+        pairs = [(bases[k % D], gmpy2.mpz(abs(e))) for k, e in enumerate(exponents)]
+        floor_s = best_time(lambda pairs=pairs: [gmpy2.powmod(b, e, nsquare) for b, e in pairs], 3)
+
+        gradient = syft_gradient()
+        obfuscate_s = best_time(gradient.obfuscate, 3)
+        naive_s = naive_per_row * rows
+        cases.append(
+            {
+                "m": rows,
+                "d": D,
+                "key_bits": int(public_key.n).bit_length(),
+                "workers": workers,
+                "syft_s": round(syft_s, 4),
+                "syft_single_worker_s": round(single_s, 4),
+                "naive_s": round(naive_s, 2),
+                "floor_s": round(floor_s, 4),
+                "syft_over_naive": float(f"{syft_s / naive_s:.3g}"),
+                "syft_over_floor": round(syft_s / floor_s, 3),
+                "syft_single_worker_over_floor": round(single_s / floor_s, 3),
+                "obfuscate_s": round(obfuscate_s, 4),
+                "exponent_bits_max": max(abs(e).bit_length() for e in exponents),
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+            }
+        )
+    print(json.dumps(cases, indent=2))
+
+
+if __name__ == "__main__":
+    main()
