@@ -24,6 +24,7 @@ from adapters.schema import Schema, SchemaError, output_task
 from capsule import services as capsule
 from ledger import services as ledger
 from ledger.errors import InsufficientFundsError
+from ledger.selectors import account_balance
 from openmined.money import format_minor, format_ppm
 from sonar_ui.errors import (
     CampaignError,
@@ -240,7 +241,7 @@ def campaign_launch(*, campaign_id: int, user: User) -> Campaign:
                 campaign_id=campaign.id,
             )
         except InsufficientFundsError as exc:
-            balance = ledger.account_balance(account=owner_wallet)
+            balance = account_balance(account=owner_wallet)
             raise CampaignError(
                 f"Launching '{campaign.name}' needs {format_minor(campaign.bounty_minor)} in your "
                 f"wallet; it holds {format_minor(balance)}. Deposit the difference first.",
@@ -754,7 +755,7 @@ def campaign_settle(*, campaign_id: int) -> Campaign:
             payout.status = Payout.Status.SETTLED
             payout.settled_at = timezone.now()
             payout.save(update_fields=["status", "settled_at"])
-        remainder = ledger.account_balance(account=escrow)
+        remainder = account_balance(account=escrow)
         if remainder > 0:
             ledger.transfer(
                 debit=escrow,

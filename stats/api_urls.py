@@ -1,6 +1,8 @@
 """REST API routes of stats."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from stats.api import StatsApi
 
 app_name = "stats_api"
-urlpatterns: list = []
+urlpatterns = [path("stats/", StatsApi.as_view(), name="stats")]

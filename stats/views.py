@@ -1,9 +1,11 @@
-"""Pages of stats."""
+"""The public statistics page."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from stats.selectors import platform_stats
+
 
 def index(request: HttpRequest) -> HttpResponse:
-    """The app's landing page."""
-    return render(request, "stats/index.html")
+    """What the platform has done, for everyone."""
+    return render(request, "stats/index.html", {"stats": platform_stats()})
