@@ -25,7 +25,9 @@ class JsonListField(forms.CharField):
         try:
             parsed = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"This is not valid JSON: {exc.msg} at line {exc.lineno}.")
+            raise forms.ValidationError(
+                f"This is not valid JSON: {exc.msg} at line {exc.lineno}."
+            ) from exc
         if not isinstance(parsed, list):
             raise forms.ValidationError("Give a JSON list of fields.")
         return parsed
