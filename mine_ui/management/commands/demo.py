@@ -198,8 +198,10 @@ def demo_tasks(*, n_mines: int = len(MINERS), seed: int = SEED) -> list[DemoTask
             output_schema=[{"name": "progression", "type": "float"}],
             validation_csv=table_csv([*names, "progression"], *validation),
             mine_csvs=[table_csv([*names, "progression"], X, y) for X, y in mines],
-            learning_rate=0.5,
-            target_accuracy=0.45,
+            # Measured on these slices: R² climbs 0 → 0.29 → 0.34 → 0.37 → 0.38 by round 4;
+            # a step of 0.5 overshoots on these correlated columns and is never accepted.
+            learning_rate=0.1,
+            target_accuracy=0.38,
             bounty_minor=100_000,
         )
     )
@@ -216,7 +218,8 @@ def demo_tasks(*, n_mines: int = len(MINERS), seed: int = SEED) -> list[DemoTask
             output_schema=[{"name": "benign", "type": "bool"}],
             validation_csv=table_csv([*names, "benign"], *validation),
             mine_csvs=[table_csv([*names, "benign"], X, y) for X, y in mines],
-            learning_rate=0.5,
+            # Accuracy 64% (everything benign) → 95% → 96.5% in two rounds.
+            learning_rate=0.3,
             target_accuracy=0.96,
             bounty_minor=100_000,
         )
