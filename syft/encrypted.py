@@ -518,23 +518,37 @@ def _decrypt_integers(private_key: PaillierPrivateKey, ciphertexts: Sequence[mpz
 
 
 def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> EncryptedArray:
-    """Return matrix @ encrypted for a plaintext matrix (r, d) and encrypted (d,) or (d, k).
+    """Return matrix @ encrypted, the plaintext matrix times encrypted vectors.
+
+    Shapes: (r, d) @ (d,) -> (r,); (r, d) @ (d, k) -> (r, k) (every column shares the
+    matrix); and batched (p, r, d) @ (p, d) -> (p, r), where matrix[q] multiplies row q.
 
     Every output is a product of d powers of the same d ciphertexts, so it is computed by
     simultaneous multi-exponentiation with shared per-base tables, not by d² powmods. The
-    matrix is encoded with one scale, so all outputs land at exponent e_w + e_matrix and
-    the sums need no alignment.
+    whole matrix is encoded with one scale, so every output lands at exponent
+    e_encrypted + e_matrix and the sums need no alignment.
     """
     matrix = np.asarray(matrix)
-    if matrix.ndim != 2:
-        raise ShapeMismatchError(f"Expected a 2-D plaintext matrix, got shape {matrix.shape}.")
-    if encrypted.ndim not in (1, 2) or encrypted.shape[0] != matrix.shape[1]:
+    if matrix.ndim == 2 and encrypted.ndim in (1, 2) and encrypted.shape[0] == matrix.shape[1]:
+        n_problems = 1 if encrypted.ndim == 1 else encrypted.shape[1]
+        # Column c of the encrypted matrix is strided through the flat C-order list.
+        base_lists = [encrypted._ciphertexts[c::n_problems] for c in range(n_problems)]
+        matrices = [matrix] * n_problems
+        shape = (matrix.shape[0],) if encrypted.ndim == 1 else (matrix.shape[0], n_problems)
+        interleave = True
+    elif matrix.ndim == 3 and encrypted.shape == (matrix.shape[0], matrix.shape[2]):
+        depth = matrix.shape[2]
+        base_lists = [
+            encrypted._ciphertexts[q * depth : (q + 1) * depth] for q in range(matrix.shape[0])
+        ]
+        matrices = list(matrix)
+        shape = matrix.shape[:2]
+        interleave = False
+    else:
         raise ShapeMismatchError(
             f"Cannot multiply a matrix of shape {matrix.shape} by an encrypted array of shape "
             f"{encrypted.shape}."
         )
-    n_rows, depth = matrix.shape
-    n_columns = 1 if encrypted.ndim == 1 else encrypted.shape[1]
     _, nsquare, max_int, capacity = encrypted._numbers
     try:
         integers, matrix_exponent = encode(matrix, max_int=max_int)
@@ -542,33 +556,54 @@ def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> Encrypted
         raise InvalidDataError(
             "The plaintext matrix contains values that are not finite."
         ) from None
-    rows = [integers[i * depth : (i + 1) * depth] for i in range(n_rows)]
-    row_bound = max((sum(abs(value) for value in row) for row in rows), default=0)
+    n_rows, depth = matrix.shape[-2:]
+    all_rows = [integers[i * depth : (i + 1) * depth] for i in range(len(integers) // depth)]
+    row_bound = max((sum(abs(value) for value in row) for row in all_rows), default=0)
     magnitude = encrypted.magnitude_bits + row_bound.bit_length() if encrypted.magnitude_bits else 0
     _headroom_check(magnitude, capacity, "multiply by the matrix")
-    exponent = encrypted.exponent + matrix_exponent
-
-    nonzero = sum(1 for value in integers if value)
-    max_bits = max((abs(value).bit_length() for value in integers), default=0)
-    work = nonzero * n_columns * max_bits * (nsquare.bit_length() / 4096) ** 2
-    parallel = get_workers() > 1 and work >= PARALLEL_MIN_WORK
-    # Split each column's outputs so every worker gets a share; each chunk builds its own
-    # tables, which costs far less than the multiplications it saves.
-    chunks_per_column = max(1, min(n_rows, math.ceil(get_workers() / n_columns))) if parallel else 1
-    jobs = []
-    for column in range(n_columns):
-        bases = encrypted._ciphertexts[column::n_columns]
-        for chunk in split_evenly(range(n_rows), chunks_per_column):
-            jobs.append((nsquare, bases, [rows[i] for i in chunk]))
-    if parallel:
-        parts = run_in_processes(power_products, jobs)
+    # With a shared matrix, every problem uses the same rows; batched ones use their own.
+    problem_rows = [
+        all_rows if interleave else all_rows[q * n_rows : (q + 1) * n_rows]
+        for q in range(len(matrices))
+    ]
+    outputs = _power_products_many(nsquare, base_lists, problem_rows)
+    if interleave:
+        ciphertexts = [outputs[q][i] for i in range(n_rows) for q in range(len(outputs))]
     else:
-        parts = [power_products(*job) for job in jobs]
-    columns: list[list[mpz]] = [[] for _ in range(n_columns)]
-    for job_index, part in enumerate(parts):
-        columns[job_index // chunks_per_column].extend(part)
-    ciphertexts = [columns[c][i] for i in range(n_rows) for c in range(n_columns)]
-    shape = (n_rows,) if encrypted.ndim == 1 else (n_rows, n_columns)
+        ciphertexts = [value for output in outputs for value in output]
     return EncryptedArray(
-        encrypted.public_key, ciphertexts, shape=shape, exponent=exponent, magnitude_bits=magnitude
+        encrypted.public_key,
+        ciphertexts,
+        shape=shape,
+        exponent=encrypted.exponent + matrix_exponent,
+        magnitude_bits=magnitude,
     )
+
+
+def _power_products_many(
+    nsquare: mpz,
+    base_lists: Sequence[Sequence[mpz]],
+    problem_rows: Sequence[Sequence[Sequence[int]]],
+) -> list[list[mpz]]:
+    """Solve several multi-exponentiation problems, across the process pool when large."""
+    exponents = [value for rows in problem_rows for row in rows for value in row if value]
+    max_bits = max((abs(value).bit_length() for value in exponents), default=0)
+    work = len(exponents) * max_bits * (nsquare.bit_length() / 4096) ** 2
+    workers = get_workers()
+    if workers == 1 or work < PARALLEL_MIN_WORK:
+        return [
+            power_products(nsquare, bases, rows)
+            for bases, rows in zip(base_lists, problem_rows, strict=True)
+        ]
+    # Split each problem's outputs so every worker gets a share; each chunk builds its own
+    # tables, which costs far less than the multiplications it saves.
+    chunks = max(1, math.ceil(workers / len(problem_rows)))
+    jobs, owners = [], []
+    for index, (bases, rows) in enumerate(zip(base_lists, problem_rows, strict=True)):
+        for part in split_evenly(list(rows), chunks):
+            jobs.append((nsquare, list(bases), list(part)))
+            owners.append(index)
+    outputs: list[list[mpz]] = [[] for _ in problem_rows]
+    for owner, part in zip(owners, run_in_processes(power_products, jobs), strict=True):
+        outputs[owner].extend(part)
+    return outputs

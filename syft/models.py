@@ -1,5 +1,6 @@
 """Linear models whose gradient is G·w - b: d² encrypted products, however many rows a mine has."""
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -16,6 +17,7 @@ __all__ = [
     "LinearModel",
     "LinearRegression",
     "LogisticRegression",
+    "OneVsOneLogisticRegression",
     "OneVsRestLogisticRegression",
     "SufficientStatistics",
     "model_for",
@@ -170,17 +172,23 @@ class LinearModel:
             features, target = self._clip_rows(features, target, float(clip_norm))
             # Replacing one row removes one contribution and adds another: twice the bound.
             sensitivity = 2.0 * self._row_bound(float(clip_norm))
-        targets = self._targets(target)
-        gram, moment = self._products(features, targets)
+        gram, moment = self._gram_and_moment(features, target)
         if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(moment))):
             raise InvalidDataError(_NOT_FINITE + " (Or so large that their squares overflow.)")
         return SufficientStatistics(
-            gram=self.gram_scale * gram,
-            moment=np.ascontiguousarray(moment.T),
+            gram=gram,
+            moment=moment,
             n_samples=int(features.shape[0]),
             clip_norm=None if clip_norm is None else float(clip_norm),
             sensitivity=sensitivity,
         )
+
+    def _gram_and_moment(
+        self, features: np.ndarray, target: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """G = gram_scale·X̃ᵀX̃ and b = (X̃ᵀt)ᵀ, shaped like the weights."""
+        gram, moment = self._products(features, self._targets(target))
+        return self.gram_scale * gram, np.ascontiguousarray(moment.T)
 
     def _products(self, features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """X̃ᵀX̃ and X̃ᵀt, built from blocks so the intercept column is never materialised."""
@@ -202,9 +210,14 @@ class LinearModel:
         """Clip the feature part of every row to clip_norm (targets are already bounded)."""
         return self._clip(features, clip_norm), target
 
+    @property
+    def gram_shape(self) -> tuple[int, ...]:
+        """Shape of G in the statistics: one matrix shared by every output."""
+        return (self.n_weights, self.n_weights)
+
     def _check_statistics(self, statistics: SufficientStatistics) -> None:
         """Refuse statistics computed for a model of another shape."""
-        expected_gram = (self.n_weights, self.n_weights)
+        expected_gram = self.gram_shape
         if np.shape(statistics.gram) != expected_gram:
             raise ShapeMismatchError(
                 f"Statistics have a Gram matrix of shape {np.shape(statistics.gram)}; this model "
@@ -239,7 +252,10 @@ class LinearModel:
         self._check_weights(encrypted_weights, "Encrypted weights")
         self._check_statistics(statistics)
         gram = np.asarray(statistics.gram, dtype=np.float64)
-        if encrypted_weights.ndim == 1:
+        if gram.ndim == 3:
+            # One G per weight vector (one-vs-one): a batched product, row q with G[q].
+            products = plaintext_matvec(gram, encrypted_weights)
+        elif encrypted_weights.ndim == 1:
             products = plaintext_matvec(gram, encrypted_weights)
         else:
             # Every class shares G, so one call works on all columns of Wᵀ at once.
@@ -368,14 +384,11 @@ class LogisticRegression(LinearModel):
         return accuracy(y, self.predict(weights, X))
 
 
-class OneVsRestLogisticRegression(LinearModel):
-    """k binary logistic regressions (class c against the rest) sharing one Gram matrix."""
-
-    algorithm: ClassVar[str] = "logistic_regression_ovr"
-    gram_scale: ClassVar[float] = 0.25
+class _MultiClassModel(LinearModel):
+    """Shared by the multi-class models: integer labels 0 .. n_classes - 1."""
 
     def __init__(self, *, n_features: int, n_classes: int, fit_intercept: bool = True) -> None:
-        """Describe the model: weights have shape (n_classes, n_features [+ 1])."""
+        """Describe the model's shape."""
         super().__init__(n_features=n_features, fit_intercept=fit_intercept)
         if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
             raise InvalidDataError(
@@ -390,11 +403,6 @@ class OneVsRestLogisticRegression(LinearModel):
             f"fit_intercept={self.fit_intercept})"
         )
 
-    @property
-    def weight_shape(self) -> tuple[int, ...]:
-        """One weight vector per class."""
-        return (self.n_classes, self.n_weights)
-
     def _labels(self, y: np.ndarray, n_rows: int) -> np.ndarray:
         """Labels must be the integers 0 .. n_classes - 1."""
         target = super()._labels(y, n_rows)
@@ -404,6 +412,22 @@ class OneVsRestLogisticRegression(LinearModel):
                 f"{self.n_classes} classes."
             )
         return target.astype(np.int64)
+
+    def score(self, weights: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy."""
+        return accuracy(y, self.predict(weights, X))
+
+
+class OneVsRestLogisticRegression(_MultiClassModel):
+    """k binary logistic regressions (class c against the rest) sharing one Gram matrix."""
+
+    algorithm: ClassVar[str] = "logistic_regression_ovr"
+    gram_scale: ClassVar[float] = 0.25
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        """One weight vector per class."""
+        return (self.n_classes, self.n_weights)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """One column per class: 1[y = c] - ½."""
@@ -418,14 +442,89 @@ class OneVsRestLogisticRegression(LinearModel):
         """The class whose score is highest."""
         return np.argmax(self.decision_function(weights, X), axis=1).astype(np.int64)
 
-    def score(self, weights: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy."""
-        return accuracy(y, self.predict(weights, X))
+
+class OneVsOneLogisticRegression(_MultiClassModel):
+    """k(k-1)/2 binary logistic regressions, one per pair of classes, combined by voting.
+
+    Pair (a, b) is trained on the rows of classes a and b only (z >= 0 votes for a), so
+    each pair has its own G = (S_a + S_b) / 4 from per-class Gram matrices S_c. Unlike
+    one-vs-rest, the linearised pairs do not mask a class that lies between two others.
+    """
+
+    algorithm: ClassVar[str] = "logistic_regression_ovo"
+    gram_scale: ClassVar[float] = 0.25
+
+    def __init__(self, *, n_features: int, n_classes: int, fit_intercept: bool = True) -> None:
+        """Describe the model: weights have shape (n_pairs, n_features [+ 1])."""
+        super().__init__(n_features=n_features, n_classes=n_classes, fit_intercept=fit_intercept)
+        self.pairs: list[tuple[int, int]] = list(itertools.combinations(range(n_classes), 2))
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        """One weight vector per pair of classes, in itertools.combinations order."""
+        return (len(self.pairs), self.n_weights)
+
+    @property
+    def gram_shape(self) -> tuple[int, ...]:
+        """One G per pair."""
+        return (len(self.pairs), self.n_weights, self.n_weights)
+
+    def _gram_and_moment(
+        self, features: np.ndarray, target: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pair (a, b): G = (S_a + S_b)/4 and b = (m_a - m_b)/2 from class Grams and sums."""
+        grams, sums = [], []
+        for label in range(self.n_classes):
+            rows = features[target == label]
+            gram, total = self._products(rows, np.ones(rows.shape[0]))
+            grams.append(gram)
+            sums.append(total)
+        gram = np.stack([grams[a] + grams[b] for a, b in self.pairs]) * self.gram_scale
+        moment = np.stack([(sums[a] - sums[b]) / 2 for a, b in self.pairs])
+        return gram, moment
+
+    def _row_bound(self, clip_norm: float) -> float:
+        """A row touches the k - 1 pairs of its class: sqrt((k - 1)(u²/16 + u/4))."""
+        u = clip_norm**2 + float(self.fit_intercept)
+        return math.sqrt((self.n_classes - 1) * (u * u / 16 + u / 4))
+
+    def plaintext_gradient(self, weights: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per pair, over that pair's rows: X̃ᵀ(X̃w/4 - (1[y = a] - ½))."""
+        weights = np.asarray(weights, dtype=np.float64)
+        self._check_weights(weights, "Weights")
+        features = self._features(X)
+        labels = self._labels(y, features.shape[0])
+        design = self._with_intercept(features)
+        gradient = np.empty(self.weight_shape)
+        for index, (a, b) in enumerate(self.pairs):
+            mask = (labels == a) | (labels == b)
+            rows = design[mask]
+            residual = self.gram_scale * (rows @ weights[index]) - ((labels[mask] == a) - 0.5)
+            gradient[index] = rows.T @ residual
+        return gradient
+
+    def predict(self, weights: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """The class with most pairwise votes; ties go to the larger summed margin."""
+        scores = self.decision_function(weights, X)
+        votes = np.zeros((scores.shape[0], self.n_classes))
+        margins = np.zeros_like(votes)
+        for index, (a, b) in enumerate(self.pairs):
+            votes[:, a] += scores[:, index] >= 0
+            votes[:, b] += scores[:, index] < 0
+            margins[:, a] += scores[:, index]
+            margins[:, b] -= scores[:, index]
+        # Margins only break ties: squashed below one vote.
+        return np.argmax(votes + np.arctan(margins) / np.pi, axis=1).astype(np.int64)
 
 
 ALGORITHMS: dict[str, type[LinearModel]] = {
     model.algorithm: model
-    for model in (LinearRegression, LogisticRegression, OneVsRestLogisticRegression)
+    for model in (
+        LinearRegression,
+        LogisticRegression,
+        OneVsRestLogisticRegression,
+        OneVsOneLogisticRegression,
+    )
 }
 
 
@@ -436,15 +535,16 @@ def model_for(
     if algorithm not in ALGORITHMS:
         known = ", ".join(sorted(ALGORITHMS))
         raise UnknownAlgorithmError(f"Unknown algorithm {algorithm!r}; syft knows {known}.")
-    if algorithm == OneVsRestLogisticRegression.algorithm:
+    if algorithm in (OneVsRestLogisticRegression.algorithm, OneVsOneLogisticRegression.algorithm):
         if n_classes is None:
-            raise InvalidDataError("One-vs-rest logistic regression needs n_classes.")
-        return OneVsRestLogisticRegression(
+            raise InvalidDataError(f"Algorithm {algorithm!r} needs n_classes.")
+        return ALGORITHMS[algorithm](  # type: ignore[call-arg]
             n_features=n_features, n_classes=n_classes, fit_intercept=fit_intercept
         )
     if algorithm == LogisticRegression.algorithm and n_classes not in (None, 2):
         raise SyftError(
             f"Logistic regression is binary; for {n_classes} classes use "
+            f"'{OneVsOneLogisticRegression.algorithm}' or "
             f"'{OneVsRestLogisticRegression.algorithm}'."
         )
     if algorithm == LinearRegression.algorithm and n_classes is not None:

@@ -105,13 +105,16 @@ def privatize_statistics(
         )
     sigma = gaussian_noise_scale(epsilon=epsilon, delta=delta, sensitivity=statistics.sensitivity)
     gram = np.asarray(statistics.gram, dtype=np.float64)
-    size = gram.shape[0]
-    upper = np.triu(rng.normal(0.0, sigma, size=(size, size)))
-    noisy_gram = gram + upper + np.triu(upper, 1).T
+    # G may be one matrix or a stack of them (one per class pair); noise goes on every
+    # upper triangle and is mirrored, so each G stays symmetric.
+    upper = np.triu(rng.normal(0.0, sigma, size=gram.shape))
+    noisy_gram = gram + upper + np.swapaxes(np.triu(upper, 1), -1, -2)
     # Noise can make G indefinite, and gradient descent then diverges along the negative
     # directions; projecting onto the positive semidefinite cone is free post-processing.
     eigenvalues, eigenvectors = np.linalg.eigh(noisy_gram)
-    noisy_gram = (eigenvectors * np.maximum(eigenvalues, 0.0)) @ eigenvectors.T
+    noisy_gram = (eigenvectors * np.maximum(eigenvalues, 0.0)[..., None, :]) @ np.swapaxes(
+        eigenvectors, -1, -2
+    )
     moment = np.asarray(statistics.moment, dtype=np.float64)
     noisy_moment = moment + rng.normal(0.0, sigma, size=moment.shape)
     noisy = SufficientStatistics(

@@ -13,6 +13,7 @@ from syft.models import (
     ALGORITHMS,
     LinearRegression,
     LogisticRegression,
+    OneVsOneLogisticRegression,
     OneVsRestLogisticRegression,
     model_for,
 )
@@ -21,7 +22,7 @@ N_FEATURES = 6
 
 
 def make_model(algorithm: str, fit_intercept: bool):
-    n_classes = 3 if algorithm == "logistic_regression_ovr" else None
+    n_classes = 3 if algorithm.startswith("logistic_regression_ov") else None
     return model_for(
         algorithm, n_features=N_FEATURES, n_classes=n_classes, fit_intercept=fit_intercept
     )
@@ -30,7 +31,7 @@ def make_model(algorithm: str, fit_intercept: bool):
 def make_data(model, rng, rows: int = 40):
     """Features, targets and weights with negative values everywhere."""
     X = rng.normal(size=(rows, N_FEATURES)) * 3 - 1
-    if isinstance(model, OneVsRestLogisticRegression):
+    if hasattr(model, "n_classes"):
         y = rng.integers(0, model.n_classes, size=rows)
     elif isinstance(model, LogisticRegression):
         y = rng.integers(0, 2, size=rows)
@@ -97,6 +98,25 @@ def test_ovr_statistics_share_one_gram_matrix_across_classes(rng):
     design = np.hstack([X, np.ones((len(X), 1))])
     np.testing.assert_allclose(statistics.gram, design.T @ design / 4)
     assert statistics.moment.shape == (4, N_FEATURES + 1)
+
+
+def test_ovo_statistics_give_each_pair_the_gram_and_moment_of_its_two_classes(rng):
+    model = OneVsOneLogisticRegression(n_features=N_FEATURES, n_classes=3)
+    X, y, _ = make_data(model, rng, rows=60)
+    statistics = model.sufficient_statistics(X, y)
+    assert model.pairs == [(0, 1), (0, 2), (1, 2)]
+    design = np.hstack([X, np.ones((len(X), 1))])
+    rows = design[(y == 0) | (y == 2)]
+    np.testing.assert_allclose(statistics.gram[1], rows.T @ rows / 4)
+    targets = (y[(y == 0) | (y == 2)] == 0) - 0.5
+    np.testing.assert_allclose(statistics.moment[1], rows.T @ targets)
+
+
+def test_ovo_votes_for_the_class_that_wins_most_pairs():
+    model = OneVsOneLogisticRegression(n_features=1, n_classes=3, fit_intercept=False)
+    # Pairs (0,1), (0,2), (1,2) with scores x, -x, -x: x > 0 -> 0 beats 1, 2 beats 0, 2 beats 1.
+    weights = np.array([[1.0], [-1.0], [-1.0]])
+    assert model.predict(weights, np.array([[2.0], [-2.0]])).tolist() == [2, 1]
 
 
 @pytest.mark.parametrize("algorithm", sorted(ALGORITHMS))
@@ -203,6 +223,8 @@ def test_model_for_builds_each_algorithm_with_its_weight_shape():
     assert model_for("logistic_regression", n_features=4, fit_intercept=False).weight_shape == (4,)
     ovr = model_for("logistic_regression_ovr", n_features=4, n_classes=3)
     assert ovr.weight_shape == (3, 5)
+    ovo = model_for("logistic_regression_ovo", n_features=4, n_classes=4)
+    assert ovo.weight_shape == (6, 5)
     with pytest.raises(InvalidDataError, match="n_classes"):
         model_for("logistic_regression_ovr", n_features=4)
     with pytest.raises(SyftError, match="logistic_regression_ovr"):

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from syft.errors import InvalidDataError
-from syft.models import LinearRegression, LogisticRegression, OneVsRestLogisticRegression
+from syft.models import (
+    LinearRegression,
+    LogisticRegression,
+    OneVsOneLogisticRegression,
+    OneVsRestLogisticRegression,
+)
 from syft.privacy import (
     PrivacyCost,
     gaussian_noise_scale,
@@ -116,11 +121,12 @@ def test_clipping_bounds_every_row_contribution(rng):
         LinearRegression(n_features=3),
         LogisticRegression(n_features=3),
         OneVsRestLogisticRegression(n_features=3, n_classes=4),
+        OneVsOneLogisticRegression(n_features=3, n_classes=4),
     ],
     ids=lambda model: model.algorithm,
 )
 def test_sensitivity_bounds_the_change_from_replacing_any_row(model, rng):
-    labels = 4 if isinstance(model, OneVsRestLogisticRegression) else 2
+    labels = getattr(model, "n_classes", 2)
     X = rng.normal(size=(30, 3)) * 5
     y = rng.integers(0, labels, size=30)
     base = model.sufficient_statistics(X, y, clip_norm=1.5)
