@@ -37,6 +37,7 @@ from mine_ui.services import (
     mine_campaign_consider,
 )
 from pysonar import CampaignModel, SonarClient, SonarError, SonarUnavailable
+from syft.encrypted import EncryptedArray
 from syft.errors import SyftError
 from syft.keys import public_key_from_dict, public_key_to_dict
 from syft.models import LinearModel, model_for
@@ -80,14 +81,13 @@ def _outbox_path(contribution: Contribution) -> Path:
     return Path(settings.VAR_DIR) / "mine-outbox" / f"{contribution.idempotency_key}.json"
 
 
-def _outbox_write(contribution: Contribution, model: CampaignModel, gradient: Any) -> None:
+def _outbox_write(
+    contribution: Contribution, model: CampaignModel, gradient: EncryptedArray
+) -> None:
     """Keep the ciphertexts on disk (fsync + rename) until Sonar has acknowledged them."""
     path = _outbox_path(contribution)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
-        "campaign_id": model.campaign_id,
-        "base_version": model.version,
-        "n_samples": contribution.n_samples,
         "public_key": public_key_to_dict(model.public_key),
         "gradient": encrypted_to_json(gradient),
     }
@@ -99,7 +99,7 @@ def _outbox_write(contribution: Contribution, model: CampaignModel, gradient: An
     partial.replace(path)
 
 
-def _outbox_read(contribution: Contribution) -> dict[str, Any] | None:
+def _outbox_read(contribution: Contribution) -> EncryptedArray | None:
     """The stored gradient of a pending contribution, parsed and checked, or None."""
     path = _outbox_path(contribution)
     try:
@@ -107,15 +107,12 @@ def _outbox_read(contribution: Contribution) -> dict[str, Any] | None:
         public_key = public_key_from_dict(
             payload["public_key"], allow_insecure_for_tests=settings.PAILLIER_ALLOW_INSECURE_KEYS
         )
-        payload["gradient"] = encrypted_from_json(payload["gradient"], public_key=public_key)
+        return encrypted_from_json(payload["gradient"], public_key=public_key)
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError, SyftError) as exc:
-        logger.warning(
-            "Outbox file %s is unreadable (%s); the gradient will be recomputed.", path, exc
-        )
+        logger.warning("Outbox file %s is unreadable (%s); treating it as missing.", path, exc)
         return None
-    return payload
 
 
 def _outbox_remove(contribution: Contribution) -> None:
@@ -133,12 +130,11 @@ def _model_for_campaign(model: CampaignModel, dataset: Dataset) -> LinearModel |
             f"Sonar's model has {model.n_features} features but dataset '{dataset.name}' makes "
             f"{width} columns from the same schema; the model was skipped."
         )
-    n_classes = model.n_classes if model.algorithm == "logistic_regression_ovr" else None
     try:
         trainer = model_for(
             model.algorithm,
             n_features=model.n_features,
-            n_classes=n_classes,
+            n_classes=model.n_classes,
             fit_intercept=model.fit_intercept,
         )
     except SyftError as exc:
@@ -169,7 +165,7 @@ def _dp_clip_norm(trainer: LinearModel) -> float:
 
 def _gradient_compute(
     *, mine: Mine, contribution: Contribution, model: CampaignModel, trainer: LinearModel
-) -> Any:
+) -> EncryptedArray:
     """Compute Enc(G·w - b) on the dataset's rows, privatized when the mine has a budget."""
     assert contribution.dataset is not None
     table = dataset_table(dataset=contribution.dataset)
@@ -180,8 +176,8 @@ def _gradient_compute(
     else:
         epsilon, delta = cost
         clip_norm = _dp_clip_norm(trainer)
-        # Spend first: if the process dies after the noise is drawn, the budget is already
-        # charged, so a restart can never release two noisy views for the price of one.
+        # Charge the budget before the noisy statistics exist: a crash in between wastes some
+        # budget, but a view of the data can never exist without having been paid for.
         budget_spend(mine=mine, epsilon=epsilon, delta=delta)
         contribution_mark(
             contribution=contribution,
@@ -270,7 +266,7 @@ def _sentence(exc: BaseException) -> str:
 
 
 def _contribution_send(
-    *, client: SonarClient, contribution: Contribution, gradient: Any
+    *, client: SonarClient, contribution: Contribution, gradient: EncryptedArray
 ) -> Contribution:
     """Submit a pending contribution's gradient; on an outage it stays pending for next time."""
     try:
@@ -346,8 +342,8 @@ def contributions_resend(*, mine: Mine, client: SonarClient) -> list[Contributio
     for contribution in Contribution.objects.filter(
         mine=mine, status=Contribution.PENDING
     ).order_by("created_at", "id"):
-        stored = _outbox_read(contribution)
-        if stored is None:
+        gradient = _outbox_read(contribution)
+        if gradient is None:
             if contribution.updated_at > timezone.now() - ORPHAN_AFTER:
                 continue  # another pass may still be computing it
             # The process died before the gradient reached the outbox: nothing left the mine,
@@ -366,9 +362,7 @@ def contributions_resend(*, mine: Mine, client: SonarClient) -> list[Contributio
             contribution.idempotency_key,
         )
         touched.append(
-            _contribution_send(
-                client=client, contribution=contribution, gradient=stored["gradient"]
-            )
+            _contribution_send(client=client, contribution=contribution, gradient=gradient)
         )
     return touched
 

@@ -198,10 +198,10 @@ def demo_tasks(*, n_mines: int = len(MINERS), seed: int = SEED) -> list[DemoTask
             output_schema=[{"name": "progression", "type": "float"}],
             validation_csv=table_csv([*names, "progression"], *validation),
             mine_csvs=[table_csv([*names, "progression"], X, y) for X, y in mines],
-            # Measured on these slices: R² climbs 0 → 0.29 → 0.34 → 0.37 → 0.38 by round 4;
+            # Measured on these slices: R² climbs 0 → 0.29 → 0.34 → 0.366 → 0.38 in 4 rounds;
             # a step of 0.5 overshoots on these correlated columns and is never accepted.
             learning_rate=0.1,
-            target_accuracy=0.38,
+            target_accuracy=0.37,
             bounty_minor=100_000,
         )
     )
@@ -355,30 +355,42 @@ class Command(BaseCommand):
         rounds: int,
     ) -> None:
         """Each round, every mine makes one pass; stop when no campaign is open any more."""
+        # Bars redraw in place on a terminal; in a log, one line per campaign and round reads
+        # better than cursor movements.
+        on_terminal = sys.stderr.isatty()
         bars = {
             campaign["id"]: tqdm(
                 total=100,
                 desc=campaign["name"][:32].ljust(32),
-                unit="%",
-                bar_format="{desc} {bar} {n:.0f}% of target {postfix}",
+                bar_format="{desc} {bar} {n:.0f}% of target{postfix}",
                 position=index,
-                leave=True,
+                disable=not on_terminal,
             )
             for index, campaign in enumerate(campaigns)
         }
         try:
             for round_number in range(1, rounds + 1):
-                for mine, client in mines:
-                    mine_train_once(mine=mine, client=client)
+                # Each round a different mine goes first: the first gradient on a fresh model
+                # tends to improve it most, and so to earn most.
+                shift = (round_number - 1) % len(mines)
+                for mine, client in mines[shift:] + mines[:shift]:
+                    try:
+                        mine_train_once(mine=mine, client=client)
+                    except SonarError as exc:
+                        # The pending gradient is kept and resent in the next round.
+                        self.stderr.write(f"{mine.owner.username}: {exc.detail}")
                 states = [scientist.campaign(campaign["id"]) for campaign in campaigns]
                 for state in states:
-                    bar = bars[state["id"]]
                     progress = (state.get("best_accuracy") or 0) / state["target_accuracy"]
-                    bar.n = min(100.0, 100 * progress)
-                    bar.set_postfix_str(
-                        f"round {round_number}, v{state['current_version']}, "
-                        f"accuracy {_percent(state.get('best_accuracy'))}, {state['status']}"
+                    status = (
+                        f"round {round_number}, v{state['current_version']}, accuracy "
+                        f"{_percent(state.get('best_accuracy'))}, {state['status']}"
                     )
+                    bar = bars[state["id"]]
+                    bar.n = min(100.0, 100 * progress)
+                    bar.set_postfix_str(status)
+                    if not on_terminal:
+                        self.stdout.write(f"{state['name']}: {status}")
                 if all(state["status"] != "open" for state in states):
                     break
         finally:
