@@ -48,8 +48,9 @@ def set_workers(workers: int | None) -> None:
     if workers is not None:
         workers = _parse_workers(workers, source="set_workers()")
     with _lock:
+        # The pools stay: they are rebuilt only when a job needs a different size, so
+        # switching to 1 worker and back costs nothing.
         _configured_workers = workers
-    shutdown_pools()
 
 
 def get_workers() -> int:

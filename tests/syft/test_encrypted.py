@@ -191,6 +191,16 @@ def test_matvec_on_a_matrix_of_encrypted_columns_matches_numpy(paillier_keys, rn
     np.testing.assert_allclose(result.decrypt(private_key), matrix @ weights, rtol=1e-11)
 
 
+def test_batched_matvec_multiplies_each_encrypted_row_by_its_own_matrix(paillier_keys, rng):
+    public_key, private_key = paillier_keys
+    matrices = rng.normal(size=(3, 4, 5))
+    weights = rng.normal(size=(3, 5))
+    result = plaintext_matvec(matrices, EncryptedArray.encrypt(public_key, weights))
+    assert result.shape == (3, 4)
+    expected = np.einsum("qrd,qd->qr", matrices, weights)
+    np.testing.assert_allclose(result.decrypt(private_key), expected, rtol=1e-11)
+
+
 def test_matvec_outputs_share_one_scale(paillier_keys, rng):
     public_key, _ = paillier_keys
     weights = EncryptedArray.encrypt(public_key, rng.normal(size=3))
