@@ -29,6 +29,11 @@ _NOT_FINITE = "Data contains values that are not finite (NaN or infinity)."
 STEP_PRECISION_BITS = 32
 
 
+def _is_integer(value: object) -> bool:
+    """A Python or numpy integer, but not a bool."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
 @dataclass(frozen=True)
 class SufficientStatistics:
     """What a mine's rows contribute: gradient = gram · w - moment, summed over its rows.
@@ -68,9 +73,9 @@ class LinearModel:
 
     def __init__(self, *, n_features: int, fit_intercept: bool = True) -> None:
         """Describe the model's shape; the weights themselves live elsewhere (encrypted)."""
-        if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
+        if not _is_integer(n_features) or n_features < 1:
             raise InvalidDataError(f"n_features must be a positive integer, not {n_features!r}.")
-        self.n_features = n_features
+        self.n_features = int(n_features)
         self.fit_intercept = bool(fit_intercept)
 
     def __repr__(self) -> str:
@@ -288,16 +293,18 @@ class LinearModel:
         """Enc(w - learning_rate · g / n_samples), computed on ciphertexts only."""
         self._check_weights(encrypted_weights, "Encrypted weights")
         self._check_weights(encrypted_gradient, "Gradient")
-        if not isinstance(learning_rate, int | float) or not (
-            math.isfinite(learning_rate) and learning_rate > 0
+        if (
+            isinstance(learning_rate, bool)
+            or not isinstance(learning_rate, int | float | np.integer | np.floating)
+            or not (math.isfinite(learning_rate) and learning_rate > 0)
         ):
             raise InvalidDataError(
                 f"learning_rate must be a positive finite number, not {learning_rate!r}."
             )
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+        if not _is_integer(n_samples) or n_samples < 1:
             raise InvalidDataError(f"n_samples must be a positive integer, not {n_samples!r}.")
         step = encrypted_gradient.multiply(
-            -float(learning_rate) / n_samples, precision_bits=STEP_PRECISION_BITS
+            -float(learning_rate) / int(n_samples), precision_bits=STEP_PRECISION_BITS
         )
         return encrypted_weights + step
 
@@ -390,11 +397,11 @@ class _MultiClassModel(LinearModel):
     def __init__(self, *, n_features: int, n_classes: int, fit_intercept: bool = True) -> None:
         """Describe the model's shape."""
         super().__init__(n_features=n_features, fit_intercept=fit_intercept)
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+        if not _is_integer(n_classes) or n_classes < 2:
             raise InvalidDataError(
                 f"n_classes must be an integer of at least 2, not {n_classes!r}."
             )
-        self.n_classes = n_classes
+        self.n_classes = int(n_classes)
 
     def __repr__(self) -> str:
         """Algorithm and shape."""

@@ -24,6 +24,17 @@ _pool_size = 0
 _pool_pid = 0
 
 
+def _forget_pools_after_fork() -> None:
+    """In a forked child, the parent's pools and lock state mean nothing: start clean."""
+    global _lock, _process_pool, _thread_pool, _pool_size, _pool_pid
+    _lock = threading.Lock()
+    _process_pool, _thread_pool, _pool_size, _pool_pid = None, None, 0, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
+
+
 def _available_cores() -> int:
     """Cores this process may run on (respects CPU affinity and container limits)."""
     if hasattr(os, "sched_getaffinity"):

@@ -163,6 +163,14 @@ def test_update_refuses_a_gradient_under_another_key(paillier_keys, paillier_key
         model.update(weights, gradient, learning_rate=0.1, n_samples=5)
 
 
+def test_update_accepts_numpy_scalars_for_the_step(paillier_keys):
+    public_key, private_key = paillier_keys
+    model = LinearRegression(n_features=2)
+    weights = EncryptedArray.encrypt(public_key, np.ones(3))
+    updated = model.update(weights, weights, learning_rate=np.float64(0.5), n_samples=np.int64(2))
+    np.testing.assert_allclose(updated.decrypt(private_key), np.full(3, 0.75))
+
+
 @pytest.mark.parametrize(
     ("learning_rate", "n_samples"), [(0, 5), (-0.1, 5), (float("nan"), 5), (0.1, 0), (0.1, 2.5)]
 )
