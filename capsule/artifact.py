@@ -9,6 +9,7 @@ import zipfile
 
 import numpy as np
 
+from adapters.schema import Schema
 from capsule.errors import DeliveryError
 
 ARTIFACT_FORMAT = "sonar.model/1"
@@ -40,6 +41,7 @@ def artifact_build(
 ) -> bytes:
     """The zip bytes of a delivered model."""
     weights = np.ascontiguousarray(weights, dtype=np.float64)
+    columns = Schema.from_json(input_schema).column_names() + ["(intercept)"] * fit_intercept
     buffer = io.BytesIO()
     np.savez(buffer, weights=weights)
     description = {
@@ -59,6 +61,8 @@ def artifact_build(
             "shape": list(weights.shape),
             "dtype": "float64",
             "sha256": hashlib.sha256(weights.tobytes()).hexdigest(),
+            # One row per output (class, or pair of classes); these name the columns.
+            "columns": columns,
         },
         "paillier_key_fingerprint": key_fingerprint,
         "encrypted_weights_blob": source_blob,

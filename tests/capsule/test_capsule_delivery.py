@@ -75,6 +75,8 @@ def test_an_owner_with_a_pgp_key_gets_an_artifact_only_their_gpg_opens(
     assert description["metadata"] == METADATA
     assert description["algorithm"] == "linear_regression"
     assert description["weights"]["shape"] == [11]
+    assert description["weights"]["columns"] == ["age", "sex", "bmi", "bp", "s1", "s2", "s3",
+                                                 "s4", "s5", "s6", "(intercept)"]  # fmt: skip
     assert description["input_schema"] == diabetes.input_schema
     assert description["accuracy"] == model_score(campaign_id=campaign, encrypted_weights_blob=blob)
 
