@@ -27,8 +27,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 # The broker a real worker uses in tests: Redis database 1 + the xdist worker's index.
 _broker = urlsplit(_BROKER or "redis://127.0.0.1:6379/0")
 TEST_CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{1 + _worker_index}"))
-CELERY_BROKER_URL = None
-CELERY_RESULT_BACKEND = None
+# Configured from the start (not swapped in later): Celery builds its producer pool and result
+# backend on first use, and an eager .delay() early in the session would freeze them empty.
+CELERY_BROKER_URL = TEST_CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = TEST_CELERY_BROKER_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405

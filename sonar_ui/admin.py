@@ -28,7 +28,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "algorithm")
     search_fields = ("name", "owner__username")
     readonly_fields = ("bounty_minor", "spent_minor", "start_accuracy_ppm", "best_accuracy_ppm",
-                       "current_version", "result_blob", "launched_at", "completed_at",
+                       "current_version", "result_sha256", "launched_at", "completed_at",
                        "settled_at", "created_at")  # fmt: skip
     inlines = [VersionInline]
 

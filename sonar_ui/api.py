@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from ledger.services import blob_get
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,6 +13,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from capsule import services as capsule
+from ledger.services import blob_get
 from openmined.api_errors import ApiError
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
@@ -416,17 +416,17 @@ class CampaignResultApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, campaign_id: int) -> HttpResponse:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
-        if not campaign.result_blob:
+        delivery = capsule.delivery_for(campaign_id=campaign.id)
+        if delivery is None or not campaign.settled_at:
             raise ApiError(
                 f"Campaign '{campaign.name}' has no result yet (it is {campaign.status}"
                 f"{', settling' if campaign.status == 'completed' else ''}).",
                 code="campaign_state",
                 status_code=409,
             )
-        response = HttpResponse(
-            blob_get(campaign.result_blob), content_type=campaign.result_content_type
-        )
-        response["Content-Disposition"] = f'attachment; filename="{campaign.result_filename}"'
-        if campaign.result_pgp_fingerprint:
-            response["X-PGP-Recipient"] = campaign.result_pgp_fingerprint
+        response = HttpResponse(delivery.data, content_type=delivery.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{delivery.filename}"'
+        response["X-Content-SHA256"] = delivery.sha256
+        if delivery.pgp_fingerprint:
+            response["X-PGP-Recipient"] = delivery.pgp_fingerprint
         return response

@@ -59,7 +59,7 @@ class Campaign(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     spent_minor = models.BigIntegerField(default=0)
     completion_reason = models.CharField(max_length=200, blank=True)
-    result_blob = models.CharField(max_length=64, blank=True)
+    result_sha256 = models.CharField(max_length=64, blank=True)
     result_filename = models.CharField(max_length=200, blank=True)
     result_content_type = models.CharField(max_length=100, blank=True)
     result_pgp_fingerprint = models.CharField(max_length=64, blank=True)

@@ -737,7 +737,9 @@ def campaign_settle(*, campaign_id: int) -> Campaign:
                 "completion_reason": campaign.completion_reason,
             },
         )
-        campaign.result_blob = ledger.blob_put(delivery.data, kind="result")
+        # The artifact stays with the capsule (a plain model must not sit in the blob store);
+        # the campaign keeps its digest, and downloads come from capsule.delivery_for.
+        campaign.result_sha256 = delivery.sha256
         campaign.result_filename = delivery.filename
         campaign.result_content_type = delivery.content_type
         campaign.result_pgp_fingerprint = delivery.pgp_fingerprint

@@ -91,6 +91,18 @@ def api_as() -> Callable[[User], APIClient]:
     return make
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_gpg_agents() -> Iterator[None]:
+    """gpg starts an agent per home directory; stop ours when the session ends."""
+    yield
+    for home in (settings.GNUPGHOME, settings.CAPSULE_GNUPGHOME):
+        if Path(home).exists():
+            subprocess.run(
+                ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+                capture_output=True, check=False, timeout=30,
+            )  # fmt: skip
+
+
 # --- A real OpenPGP identity -----------------------------------------------------------------
 
 
@@ -112,7 +124,7 @@ class PgpIdentity:
 
 
 @pytest.fixture(scope="session")
-def pgp_identity(tmp_path_factory) -> PgpIdentity:
+def pgp_identity(tmp_path_factory) -> Iterator[PgpIdentity]:
     """Alice's real OpenPGP key pair (primary + encryption subkey), made once per session."""
     home = tmp_path_factory.mktemp("alice-gnupg")
     home.chmod(0o700)
@@ -132,7 +144,9 @@ def pgp_identity(tmp_path_factory) -> PgpIdentity:
     fingerprint = next(
         line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")
     )
-    return PgpIdentity(home=home, public_key=public, fingerprint=fingerprint)
+    yield PgpIdentity(home=home, public_key=public, fingerprint=fingerprint)
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+                   capture_output=True, check=False, timeout=30)  # fmt: skip
 
 
 # --- A real Celery worker on Redis ------------------------------------------------------------
@@ -196,7 +210,11 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.kill()  # never leave an orphaned worker consuming the queue
+            raise
 
     def _wait_until_ready(self, timeout: float = 60) -> None:
         from openmined.celery import app
@@ -243,8 +261,7 @@ def celery_worker_process(
     if shutil.which("celery", path=str(Path(sys.executable).parent)) is None:
         skip_or_fail("the celery command is not installed in this environment")
     redis.Redis.from_url(url).flushdb()  # stale tasks from an earlier run must not replay
-    app.conf.broker_url = url
-    app.conf.result_backend = url
+    assert app.conf.broker_url == url, "settings_test configures the test broker"
     worker = WorkerProcess(tmp_path_factory.mktemp("celery") / "worker.log")
     worker.start()
     yield worker

@@ -6,10 +6,10 @@ import time
 
 import pytest
 from django.core.management import call_command
-from ledger.selectors import account_balance
-from ledger.services import account_escrow_for_campaign, account_wallet_for_user
 
 from ledger.models import Entry
+from ledger.selectors import account_balance
+from ledger.services import account_escrow_for_campaign, account_wallet_for_user
 from sonar_ui.services import payout_for
 
 

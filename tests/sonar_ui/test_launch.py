@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from ledger.selectors import account_balance
-from ledger.services import account_wallet_for_user
 
 from capsule.services import validation_data_summary
 from ledger.models import Entry
+from ledger.selectors import account_balance
+from ledger.services import account_wallet_for_user
 from sonar_ui.models import Campaign, ModelVersion
 
 
