@@ -23,6 +23,9 @@ class Algorithm(models.TextChoices):
     LINEAR_REGRESSION = "linear_regression", "Linear regression"
     LOGISTIC_REGRESSION = "logistic_regression", "Logistic regression (binary)"
     LOGISTIC_REGRESSION_OVR = "logistic_regression_ovr", "Logistic regression (one-vs-rest)"
+    # One-vs-one does not mask a class that lies between two others, as one-vs-rest on the
+    # linearised sigmoid does (docs/syft.md).
+    LOGISTIC_REGRESSION_OVO = "logistic_regression_ovo", "Logistic regression (one-vs-one)"
 
 
 class Campaign(models.Model):

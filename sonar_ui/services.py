@@ -45,6 +45,7 @@ ALGORITHM_TASK = {
     Algorithm.LINEAR_REGRESSION: "regression",
     Algorithm.LOGISTIC_REGRESSION: "binary",
     Algorithm.LOGISTIC_REGRESSION_OVR: "multiclass",
+    Algorithm.LOGISTIC_REGRESSION_OVO: "multiclass",
 }
 MAX_GRADIENT_BYTES = 16 * 1024 * 1024
 
