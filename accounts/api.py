@@ -99,9 +99,7 @@ class MeApi(APIView):
 
 
 def wallet_summary(user) -> dict | None:
-    """The wallet's balance, once the ledger app provides one."""
-    try:
-        from ledger.selectors import wallet_summary_for_user
-    except ImportError:
-        return None
+    """The person's wallet: public account id, balance and currency."""
+    from ledger.selectors import wallet_summary_for_user
+
     return wallet_summary_for_user(user=user)

@@ -1,0 +1,126 @@
+"""The ledger in the admin: everything read-only, plus a deposit form for operators."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from ledger.errors import LedgerError
+from ledger.models import Account, Blob, Checkpoint, Entry, Transfer
+from ledger.services import deposit
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The database refuses changes anyway; the admin does not offer them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "created_at", "kind", "campaign_id", "short_hash")
+    list_filter = ("kind",)
+    search_fields = ("=seq", "hash", "payload_json")
+    ordering = ("-seq",)
+
+    @admin.display(description="hash")
+    def short_hash(self, entry: Entry) -> str:
+        return entry.hash[:16] + "…"
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ("id", "entry_id", "kind", "debit", "credit", "amount_minor", "memo")
+    list_filter = ("kind",)
+    search_fields = ("idempotency_key", "memo", "debit__public_id", "credit__public_id")
+    list_select_related = ("debit", "credit")
+    ordering = ("-entry_id",)
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    list_display = ("tree_size", "created_at", "root_hash", "key_fingerprint")
+    ordering = ("-tree_size",)
+
+
+@admin.register(Blob)
+class BlobAdmin(ReadOnlyAdmin):
+    list_display = ("address", "kind", "size_bytes", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("address",)
+
+
+class DepositForm(forms.Form):
+    username = forms.CharField()
+    amount_minor = forms.IntegerField(min_value=1, help_text="In minor units (cents).")
+    memo = forms.CharField(required=False, max_length=500)
+    # Fixed when the form is shown: submitting it twice deposits once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if not get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError(f"There is no person with the username {username!r}.")
+        return username
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "kind", "user", "campaign_id", "balance_minor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("public_id", "user__username")
+    change_list_template = "admin/ledger/account/change_list.html"
+
+    def get_urls(self):
+        deposit_url = path(
+            "deposit/",
+            self.admin_site.admin_view(self.deposit_view),
+            name="ledger_account_deposit",
+        )
+        return [deposit_url, *super().get_urls()]
+
+    def deposit_view(self, request: HttpRequest) -> HttpResponse:
+        """Operators credit a person's wallet; it is written to the ledger as account.deposit."""
+        if not request.user.is_staff:
+            return HttpResponse(status=403)
+        form = DepositForm(
+            request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4()}"}
+        )
+        if request.method == "POST" and form.is_valid():
+            user = get_user_model().objects.get(username=form.cleaned_data["username"])
+            try:
+                made = deposit(
+                    user=user,
+                    amount_minor=form.cleaned_data["amount_minor"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    memo=form.cleaned_data["memo"] or f"Deposit by operator {request.user}",
+                )
+            except LedgerError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Deposited {made.amount_minor} minor units into {user.username}'s wallet "
+                    f"({made.credit.public_id}); ledger entry #{made.entry_id}.",
+                )
+                return HttpResponseRedirect(reverse("admin:ledger_account_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Deposit into a wallet",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/ledger/account/deposit.html", context)
