@@ -18,6 +18,7 @@ from pysonar.retry import NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolic
 from pysonar.types import (
     FINISHED_CAMPAIGN_STATUSES,
     Campaign,
+    Deposit,
     Gradient,
     Me,
     ValidationUpload,
@@ -180,7 +181,10 @@ class SonarClient:
                 )
                 if status not in RETRYABLE_STATUSES:
                     raise error
-                failure = f"Sonar answered {method} {urlsplit(url).path} with {error.detail}"
+                failure = (
+                    f"Sonar answered {method} {urlsplit(url).path} with HTTP {status}: "
+                    f"{error.detail.rstrip('.')}"
+                )
                 if not (repeatable or status in NOT_PROCESSED_STATUSES):
                     raise SonarUnavailable(
                         f"{failure}. It may or may not have been applied; check before sending "
@@ -349,7 +353,7 @@ class SonarClient:
 
     def wallet_deposit(
         self, amount_minor: int, idempotency_key: str, *, username: str | None = None
-    ) -> Wallet:
+    ) -> Deposit:
         """Credit a wallet (yours in demo mode; anyone's for an operator)."""
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
             raise TypeError("amount_minor is a whole number of minor units (cents), not a float.")

@@ -11,9 +11,22 @@ FINISHED_GRADIENT_STATUSES: tuple[str, ...] = ("accepted", "rejected")
 
 
 class Wallet(TypedDict, total=False):
-    """A person's money on Sonar, in minor units."""
+    """A person's money on Sonar, in minor units (transfers: a page of them, newest first)."""
 
     account: str
+    balance_minor: int
+    currency: str
+    transfers: dict[str, Any]
+
+
+class Deposit(TypedDict, total=False):
+    """A credit to a wallet and the balance it left."""
+
+    transfer_id: int
+    seq: int
+    account: str
+    username: str
+    amount_minor: int
     balance_minor: int
     currency: str
 

@@ -1,0 +1,112 @@
+"""A mine in its own process, with its own database and files, mines a campaign over HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from sonar_ui.models import GradientSubmission
+from tests.conftest import ROOT, worker_environment
+from tests.mining.conftest import client_for
+
+SETUP_MINE = """
+from accounts.services import user_signup
+from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
+owner = user_signup(username="bob", email="bob@example.org", password="a long local password",
+                    roles=["miner"])
+mine = mine_create(owner=owner, name="basement", payout_account={account!r})
+policy_update(mine=mine, auto_participate=True)
+budget_set(mine=mine, epsilon_per_contribution=0, delta_per_contribution=0)
+dataset_import(mine=mine, name="patients", source={csv!r}, adapter="csv",
+               schema={schema!r}, output={output!r})
+"""
+
+
+def _manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_mine_in_its_own_process_and_database_mines_a_campaign_end_to_end(
+    platform, open_campaign, bob, tmp_path
+):
+    bob_sonar = client_for(platform.url, bob)
+    mine_db = tmp_path / "mine.sqlite3"
+    env = {
+        **worker_environment(),
+        "DATABASE_URL": f"sqlite:///{mine_db}",
+        "SONAR_VAR_DIR": str(tmp_path / "mine-var"),
+        "CELERY_BROKER_URL": "",
+    }
+    csv_path = tmp_path / "patients.csv"
+    csv_path.write_bytes(platform.task.mine_csvs[1])
+    migrated = _manage(env, "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    setup = SETUP_MINE.format(
+        account=bob_sonar.wallet()["account"],
+        csv=str(csv_path),
+        schema=platform.task.input_schema,
+        output=platform.task.output_schema,
+    )
+    made = _manage(env, "shell", "-c", setup)
+    assert made.returncode == 0, made.stderr
+
+    run = _manage(
+        env, "mine_run", "--mine", "basement", "--sonar-url", platform.url,
+        "--token", bob_sonar.token, "--once",
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Mine 'basement': 1 accepted." in run.stdout
+    with sqlite3.connect(mine_db) as db:
+        rows = db.execute(
+            "SELECT status, submission_id, earnings_minor, idempotency_key, model_version "
+            "FROM mine_ui_contribution WHERE status != 'skipped'"
+        ).fetchall()
+    [(status, submission_id, earnings, key, version)] = rows
+    submission = GradientSubmission.objects.get(pk=submission_id)
+    assert (status, version) == ("accepted", 0)
+    assert submission.status == "accepted"
+    assert submission.idempotency_key == key
+    assert submission.payout_minor == earnings > 0
+    # The platform's database never held the mine's rows: it has no mine at all.
+    from mine_ui.models import Dataset
+
+    assert not Dataset.objects.exists()
+
+
+@pytest.mark.slow
+def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_traceback(
+    tmp_path, db
+):
+    env = {
+        **worker_environment(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'mine.sqlite3'}",
+        "SONAR_VAR_DIR": str(tmp_path / "mine-var"),
+        "CELERY_BROKER_URL": "",
+    }
+    assert _manage(env, "migrate", "--noinput").returncode == 0
+    made = _manage(
+        env, "shell", "-c",
+        "from accounts.services import user_signup\n"
+        "from mine_ui.services import mine_create\n"
+        "u = user_signup(username='bob', email='b@example.org', password='a long local password',"
+        " roles=['miner'])\n"
+        "mine_create(owner=u, name='basement', payout_account='acct_x')\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+
+    run = _manage(
+        env, "mine_run", "--mine", "basement", "--sonar-url", "http://127.0.0.1:9",
+        "--token", "whatever", "--once",
+    )  # fmt: skip
+
+    assert run.returncode == 1
+    assert "Sonar is unreachable" in run.stderr
+    assert "Traceback" not in run.stderr
