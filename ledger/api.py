@@ -114,11 +114,19 @@ class WalletApi(APIView):
                 return transfer.debit.public_id
             return transfer.credit.public_id
 
+    class TransferPageSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = serializers.ListField(child=serializers.DictField())
+
     class OutputSerializer(serializers.Serializer):
-        account = serializers.CharField()
+        account = serializers.CharField(help_text="Your public account id, for payouts.")
         balance_minor = serializers.IntegerField()
         currency = serializers.CharField()
-        transfers = serializers.DictField()
+        transfers = serializers.DictField(
+            help_text="A page of transfers, newest first: count, next, previous, results."
+        )
 
     @extend_schema(
         responses={200: OutputSerializer},
@@ -133,13 +141,16 @@ class WalletApi(APIView):
         transfers = self.TransferOutputSerializer(
             page, many=True, context={"account": account}
         ).data
+        page_body = self.TransferPageSerializer(
+            paginator.get_paginated_response(transfers).data
+        ).data
         return Response(
             self.OutputSerializer(
                 {
                     "account": account.public_id,
                     "balance_minor": selectors.account_balance(account=account),
                     "currency": settings.SONAR_CURRENCY,
-                    "transfers": paginator.get_paginated_response(transfers).data,
+                    "transfers": page_body,
                 }
             ).data
         )

@@ -401,8 +401,9 @@ def ledger_verify(
         jobs = os.cpu_count() or 1
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         jobs = 1
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             # One snapshot for every check: appends and transfers committed meanwhile are not
             # half-seen (a balance moved whose transfer row is not visible yet).
             with connection.cursor() as cursor:

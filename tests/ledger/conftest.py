@@ -14,7 +14,13 @@ from ledger import services
 from ledger.models import Account
 from ledger.signing import platform_key_fingerprint
 
-LEDGER_TABLES = ("ledger_entry", "ledger_transfer", "ledger_checkpoint", "ledger_account", "ledger_head")
+LEDGER_TABLES = (
+    "ledger_entry",
+    "ledger_transfer",
+    "ledger_checkpoint",
+    "ledger_account",
+    "ledger_head",
+)
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -61,11 +67,15 @@ def triggers_off() -> Iterator[None]:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Django's foreign keys are deferred; ALTER TABLE needs their checks run first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in LEDGER_TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
             yield
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in LEDGER_TABLES:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
             saved = [row for row in cursor.fetchall() if row[0].startswith("ledger_")]

@@ -23,8 +23,9 @@ from tests.ledger.conftest import on_postgres
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -76,15 +77,18 @@ def test_the_fast_entry_template_equals_canonical_json_of_the_entry(
         "timestamp": format_timestamp(moment),
         "version": 1,
     }
-    assert entry_canonical_bytes(
-        version=1,
-        seq=seq,
-        prev_hash=GENESIS_HASH,
-        kind=kind,
-        campaign_id=campaign,
-        payload_json=canonical_json(payload),
-        timestamp=format_timestamp(moment),
-    ) == canonical_json(fields).encode()
+    assert (
+        entry_canonical_bytes(
+            version=1,
+            seq=seq,
+            prev_hash=GENESIS_HASH,
+            kind=kind,
+            campaign_id=campaign,
+            payload_json=canonical_json(payload),
+            timestamp=format_timestamp(moment),
+        )
+        == canonical_json(fields).encode()
+    )
 
 
 def test_an_entry_hash_is_sha256_of_a_zero_byte_and_its_canonical_bytes():
@@ -133,7 +137,7 @@ def test_postgresql_formats_timestamps_exactly_like_python():
         for moment in moments:
             cursor.execute(
                 "SELECT to_char(%s::timestamptz AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+                '\'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\')',
                 [moment],
             )
             assert cursor.fetchone()[0] == format_timestamp(moment)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core import mail
+from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import connections, transaction
 
@@ -61,7 +62,15 @@ def _suspend_sqlite(cursor) -> Callable[[], None]:
 class Command(DjangoFlushCommand):
     def handle(self, **options) -> None:
         if not hasattr(mail, "outbox"):
-            super().handle(**options)
+            try:
+                super().handle(**options)
+            except CommandError as exc:
+                if "append-only" in str(exc.__cause__):
+                    raise CommandError(
+                        "The database refused to flush: the ledger is append-only, and the "
+                        "flush ran as one transaction, so nothing at all was erased."
+                    ) from exc
+                raise
             return
         database = options["database"]
         connection = connections[database]

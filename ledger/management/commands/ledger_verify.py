@@ -35,14 +35,16 @@ class Command(BaseCommand):
     def handle(self, *args, progress: bool, jobs: int | None, **options) -> None:
         if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
-        show = progress or sys.stderr.isatty()
-        bar = tqdm(total=ledger_size(), unit="entries", disable=not show, file=sys.stderr)
+        show = progress or self.stderr.isatty()
+        # tqdm redraws with carriage returns, so it writes to the stream under Django's wrapper.
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        bar = tqdm(total=ledger_size(), unit="entries", disable=not show, file=stream)
         try:
             report = ledger_verify(jobs=jobs, progress=bar.update if show else None)
         except ChainBrokenError as exc:
             bar.close()
-            where = f"seq {exc.seq}" if exc.seq is not None else "balances or checkpoints"
-            # CommandError prints to stderr and exits 1.
-            raise CommandError(f"Ledger BROKEN at {where}: {exc}") from exc
+            # CommandError prints to stderr and exits 1; the message starts "seq N:" when the
+            # problem is in an entry.
+            raise CommandError(f"Ledger BROKEN: {exc}") from exc
         bar.close()
         self.stdout.write(report.summary())
