@@ -37,12 +37,14 @@ class ChainScanner:
     def __init__(
         self,
         *,
-        kinds: Iterable[str],
+        kinds: Iterable[str] | None,
         start_seq: int = 1,
         prev_hash: str | None = GENESIS_HASH,
         last_timestamp: str = "",
     ) -> None:
-        self._kinds = {kind: kind_json(kind) for kind in kinds}
+        # kinds=None accepts any kind (a remote verifier does not know the platform's list).
+        self._any_kind = kinds is None
+        self._kinds = {kind: kind_json(kind) for kind in kinds or ()}
         self.start_seq = start_seq
         self.next_seq = start_seq
         self.first_prev_hash: str | None = None
@@ -77,6 +79,8 @@ class ChainScanner:
                         seq=expected,
                     )
                 kind_text = kinds.get(kind)
+                if kind_text is None and self._any_kind and isinstance(kind, str):
+                    kind_text = kinds[kind] = kind_json(kind)
                 if kind_text is None or version != HASH_VERSION:
                     raise ChainBrokenError(
                         f"seq {seq}: unknown kind {kind!r} or hash version {version}; "
