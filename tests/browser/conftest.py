@@ -126,6 +126,10 @@ def screenshot(page) -> Callable[[str], None]:
             Path(directory).mkdir(parents=True, exist_ok=True)
             safe = re.sub(r"[^\w.-]+", "-", name)
             page.screenshot(path=str(Path(directory) / f"{safe}.png"), full_page=True)
+            # After a full-page capture Chromium's compositor keeps a stale scroll offset: the
+            # next click lands where the element was before, on something else. Scrolling to
+            # the top makes both agree again; Playwright scrolls to what it clicks anyway.
+            page.evaluate("window.scrollTo(0, 0)")
 
     return take
 

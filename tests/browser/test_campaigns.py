@@ -77,7 +77,7 @@ def test_alice_creates_a_campaign_with_the_form_and_launches_it(
 
 
 def test_a_bad_schema_in_the_form_shows_the_error_and_creates_nothing(
-    page, alice, diabetes, log_in
+    page, alice, diabetes, log_in, screenshot
 ):
     log_in(alice)
     page.goto("/sonar/campaigns/new/")
@@ -90,6 +90,7 @@ def test_a_bad_schema_in_the_form_shows_the_error_and_creates_nothing(
     expect(page.get_by_role("heading", level=1)).to_have_text("New campaign")
     expect(page.get_by_label("Name")).to_have_value("Broken")  # nothing typed is lost
     assert not Campaign.objects.exists()
+    screenshot("campaign-new-error")
 
 
 def test_a_schema_that_is_not_json_is_flagged_next_to_its_field(page, alice, diabetes, log_in):
@@ -104,7 +105,7 @@ def test_a_schema_that_is_not_json_is_flagged_next_to_its_field(page, alice, dia
 
 
 def test_mallory_opening_alices_draft_gets_the_not_found_page(
-    page, alice, mallory, diabetes, log_in
+    page, alice, mallory, diabetes, log_in, screenshot
 ):
     draft = campaign_create(
         owner=alice,
@@ -121,3 +122,4 @@ def test_mallory_opening_alices_draft_gets_the_not_found_page(
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.get_by_role("link", name="home page")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text("Alice's secret draft")
+    screenshot("not-found")

@@ -16,6 +16,7 @@ NAV_DESTINATIONS = [
     ("Sonar", "Sonar", True),
     ("Mine", "Log in", False),
     ("Stats", "Statistics", True),
+    ("Ledger", "Public ledger", True),
 ]
 
 
@@ -64,7 +65,9 @@ def test_the_brand_leads_back_home(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Train models on data you never see.")
 
 
-def test_the_api_docs_render_swagger_ui_from_this_server_alone(page, live_server, requests_seen):
+def test_the_api_docs_render_swagger_ui_from_this_server_alone(
+    page, live_server, requests_seen, screenshot
+):
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API").click()
     expect(page).to_have_url(f"{live_server.url}/api/docs/")
@@ -75,12 +78,13 @@ def test_the_api_docs_render_swagger_ui_from_this_server_alone(page, live_server
     page.wait_for_load_state("networkidle")
     assert any(url.endswith("/api/schema/") for url in requests_seen)
     assert off_server(requests_seen, live_server.url) == []
+    screenshot("api-docs")
 
 
 def test_no_page_a_visitor_can_reach_fetches_anything_from_outside(
     page, live_server, requests_seen
 ):
-    for path in ("/", "/sonar/", "/stats/", "/accounts/login/", "/accounts/signup/"):
+    for path in ("/", "/sonar/", "/stats/", "/ledger/", "/accounts/login/", "/accounts/signup/"):
         page.goto(path)  # returns once the page and everything it links have loaded
     assert any(url.endswith("/static/sonar.css") for url in requests_seen)
     assert off_server(requests_seen, live_server.url) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from ledger.services import checkpoint_create
 from tests.browser.conftest import spilled
 
 pytestmark = pytest.mark.browser
@@ -43,3 +44,23 @@ def test_an_anonymous_visitor_sees_open_campaigns_and_is_asked_to_log_in_for_mor
     expect(row.get_by_role("link")).to_have_count(0)
     expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_be_visible()
     expect(page.get_by_role("link", name="New campaign")).to_have_count(0)
+
+
+def test_an_anonymous_visitor_reads_the_ledger_and_its_signed_checkpoint(
+    page, open_campaign, screenshot
+):
+    checkpoint = checkpoint_create()
+    page.goto("/")
+    page.get_by_role("contentinfo").get_by_role("link", name="public ledger").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Public ledger")
+    signed = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Latest signed checkpoint")
+    )
+    expect(signed).to_contain_text(f"{checkpoint.tree_size} entries")
+    expect(signed).to_contain_text(checkpoint.root_hash)
+    launch = page.get_by_role("row").filter(has_text="campaign.launched")
+    expect(launch).to_contain_text(str(open_campaign["id"]))
+    expect(launch).to_contain_text("Diabetes for everyone")
+    assert spilled(page) == []
+    screenshot("ledger")
