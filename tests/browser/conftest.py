@@ -16,13 +16,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import PASSWORD, skip_or_fail
 from tests.sonar_ui.conftest import diabetes, fund, launched, submit  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
-# No sandbox: containers and CI runners lack the user namespaces it needs. The rest keeps
-# Chromium from phoning home (updates, sync, field trials), so the only traffic is the test's.
+# No sandbox: containers and CI runners lack the user namespaces it needs; no GPU either. The
+# rest stop Chromium's own traffic (QUIC, background fetches, component updates, sync), so every
+# request a test sees comes from the page.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -44,10 +46,6 @@ def browser() -> Iterator:
     """Headless Chromium from the system; never a downloaded one."""
     if not CHROMIUM.exists():
         skip_or_fail(f"{CHROMIUM} is missing; install Debian's chromium package")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed; pip install -r requirements-dev.txt")
     # Playwright's sync API keeps an asyncio event loop running in this thread for as long as
     # the browser lives, and Django refuses ORM calls from any thread with a running loop
     # (SynchronousOnlyOperation), because it cannot tell this from a blocking call inside a
@@ -82,10 +80,14 @@ def off_server(urls: list[str], server_url: str) -> list[str]:
 
 
 @pytest.fixture
+def requests_off_server(requests_seen, live_server) -> Callable[[], list[str]]:
+    """The requests so far that went anywhere but the live server."""
+    return lambda: off_server(requests_seen, live_server.url)
+
+
+@pytest.fixture
 def page(browser, live_server, requests_seen) -> Iterator:
     """A new browser context and tab on the live server; relative URLs go to it."""
-    from playwright.sync_api import expect
-
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.on("request", lambda request: requests_seen.append(request.url))
     # A page that waits longer than this for its own server on 127.0.0.1 is broken.
@@ -103,7 +105,6 @@ def page(browser, live_server, requests_seen) -> Iterator:
 @pytest.fixture
 def log_in(page) -> Callable:
     """Sign in through the login form, as the person would."""
-    from playwright.sync_api import expect
 
     def sign_in(user, password: str = PASSWORD) -> None:
         page.goto("/accounts/login/")
@@ -153,6 +154,7 @@ _SPILL_SCRIPT = """() => {
 }"""
 
 
-def spilled(page) -> list[str]:
-    """What sticks out of its card or section (text cut off or overlapping its neighbour)."""
-    return page.evaluate(_SPILL_SCRIPT)
+@pytest.fixture
+def spilled(page) -> Callable[[], list[str]]:
+    """What sticks out of its card or section on the page (cut off, or over its neighbour)."""
+    return lambda: page.evaluate(_SPILL_SCRIPT)

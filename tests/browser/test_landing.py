@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import off_server, spilled
-
 pytestmark = pytest.mark.browser
 
 # Where each link of the main navigation leads an anonymous visitor (by the page's heading), and
@@ -20,7 +18,7 @@ NAV_DESTINATIONS = [
 ]
 
 
-def test_the_landing_page_explains_the_platform_to_each_kind_of_visitor(page, screenshot):
+def test_the_landing_page_explains_the_platform_to_each_kind_of_visitor(page, spilled, screenshot):
     page.goto("/")
     expect(page).to_have_title("OpenMined Sonar")
     expect(page.get_by_role("heading", level=1)).to_have_text("Train models on data you never see.")
@@ -30,17 +28,17 @@ def test_the_landing_page_explains_the_platform_to_each_kind_of_visitor(page, sc
     account = page.get_by_role("navigation", name="Account")
     expect(account.get_by_role("link", name="Log in")).to_be_visible()
     expect(account.get_by_role("link", name="Sign up")).to_be_visible()
-    assert spilled(page) == []
+    assert spilled() == []
     screenshot("landing")
 
 
-def test_the_landing_page_and_navigation_fit_a_phone_screen(page, screenshot):
+def test_the_landing_page_and_navigation_fit_a_phone_screen(page, spilled, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/")
     for link in ("Sonar", "Mine", "Stats", "Ledger", "API"):
         expect(page.get_by_role("link", name=link, exact=True)).to_be_in_viewport()
     expect(page.get_by_role("link", name="Sign up")).to_be_in_viewport()
-    assert spilled(page) == []
+    assert spilled() == []
     screenshot("landing-phone")
 
 
@@ -66,7 +64,7 @@ def test_the_brand_leads_back_home(page):
 
 
 def test_the_api_docs_render_swagger_ui_from_this_server_alone(
-    page, live_server, requests_seen, screenshot
+    page, live_server, requests_seen, requests_off_server, screenshot
 ):
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API").click()
@@ -77,14 +75,14 @@ def test_the_api_docs_render_swagger_ui_from_this_server_alone(
     expect(page.locator(".opblock-summary-path", has_text="/api/campaigns/").first).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert any(url.endswith("/api/schema/") for url in requests_seen)
-    assert off_server(requests_seen, live_server.url) == []
+    assert requests_off_server() == []
     screenshot("api-docs")
 
 
 def test_no_page_a_visitor_can_reach_fetches_anything_from_outside(
-    page, live_server, requests_seen
+    page, requests_seen, requests_off_server
 ):
     for path in ("/", "/sonar/", "/stats/", "/ledger/", "/accounts/login/", "/accounts/signup/"):
         page.goto(path)  # returns once the page and everything it links have loaded
     assert any(url.endswith("/static/sonar.css") for url in requests_seen)
-    assert off_server(requests_seen, live_server.url) == []
+    assert requests_off_server() == []

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ledger.services import checkpoint_create
-from tests.browser.conftest import spilled
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +16,9 @@ def open_campaign(alice, diabetes, launched) -> dict:
     return launched(alice, diabetes, name="Diabetes for everyone", bounty_minor=1_000_00)
 
 
-def test_an_anonymous_visitor_reads_the_platform_statistics(page, open_campaign, screenshot):
+def test_an_anonymous_visitor_reads_the_platform_statistics(
+    page, open_campaign, spilled, screenshot
+):
     page.goto("/stats/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistics")
     campaigns = page.locator(".cards article").filter(
@@ -29,7 +30,7 @@ def test_an_anonymous_visitor_reads_the_platform_statistics(page, open_campaign,
     expect(money).to_contain_text("1,000.00")
     ledger = page.locator(".cards article").filter(has=page.get_by_role("heading", name="Ledger"))
     expect(ledger.get_by_role("link", name="Read and verify the ledger")).to_be_visible()
-    assert spilled(page) == []  # every number readable inside its card
+    assert spilled() == []  # every number readable inside its card
     screenshot("stats")
 
 
@@ -47,7 +48,7 @@ def test_an_anonymous_visitor_sees_open_campaigns_and_is_asked_to_log_in_for_mor
 
 
 def test_an_anonymous_visitor_reads_the_ledger_and_its_signed_checkpoint(
-    page, open_campaign, screenshot
+    page, open_campaign, spilled, screenshot
 ):
     checkpoint = checkpoint_create()
     page.goto("/")
@@ -62,5 +63,5 @@ def test_an_anonymous_visitor_reads_the_ledger_and_its_signed_checkpoint(
     launch = page.get_by_role("row").filter(has_text="campaign.launched")
     expect(launch).to_contain_text(str(open_campaign["id"]))
     expect(launch).to_contain_text("Diabetes for everyone")
-    assert spilled(page) == []
+    assert spilled() == []
     screenshot("ledger")
