@@ -91,11 +91,19 @@ def parse_timestamp(text: str) -> datetime:
 # The canonical JSON object {"campaign", "kind", "payload", "prev_hash", "seq", "timestamp",
 # "version"} spelled out as a template: keys already sorted, so verifying a long chain costs one
 # string format per entry instead of a json.dumps. tests/ledger/test_canonical.py proves the two
-# agree. Arguments: campaign (JSON), kind (JSON string), payload (canonical JSON), prev_hash,
-# seq, timestamp, version.
-ENTRY_TEMPLATE = (
-    '{"campaign":%s,"kind":%s,"payload":%s,"prev_hash":"%s","seq":%d,"timestamp":"%s","version":%d}'
-)
+# agree. It splits in two: what the writer knows before taking the head lock (campaign, kind,
+# payload) and what only the head decides (prev_hash, seq, timestamp).
+ENTRY_PREFIX_TEMPLATE = '{"campaign":%s,"kind":%s,"payload":%s,'
+ENTRY_SUFFIX_TEMPLATE = '"prev_hash":"%s","seq":%d,"timestamp":"%s","version":%d}'
+ENTRY_TEMPLATE = ENTRY_PREFIX_TEMPLATE + ENTRY_SUFFIX_TEMPLATE
+
+
+def entry_prefix_bytes(*, kind: str, campaign_id: int | None, payload_json: str) -> bytes:
+    """0x00 and the start of an entry's canonical bytes, up to where the head's fields begin."""
+    return LEAF_PREFIX + (
+        ENTRY_PREFIX_TEMPLATE
+        % ("null" if campaign_id is None else int(campaign_id), kind_json(kind), payload_json)
+    ).encode("ascii")
 
 
 def kind_json(kind: str) -> str:

@@ -69,7 +69,8 @@ class ChainScanner:
         transfers = self.transfer_entries
         kinds = self._kinds
         sha256 = hashlib.sha256
-        template = ENTRY_TEMPLATE
+        # The leaf prefix inside the template saves a bytes concatenation per entry.
+        template = LEAF_PREFIX.decode("ascii") + ENTRY_TEMPLATE
         try:
             for seq, version, timestamp, kind, campaign, payload, prev, stored in rows:
                 if seq != expected:
@@ -88,8 +89,7 @@ class ChainScanner:
                         seq=seq,
                     )
                 digest = sha256(
-                    LEAF_PREFIX
-                    + (
+                    (
                         template
                         % (
                             "null" if campaign is None else campaign,
@@ -100,7 +100,7 @@ class ChainScanner:
                             timestamp,
                             version,
                         )
-                    ).encode("ascii", "replace")
+                    ).encode()  # canonical text is ASCII; anything else fails the hash
                 ).digest()
                 if digest.hex() != stored:
                     raise ChainBrokenError(

@@ -17,10 +17,12 @@ from django.utils.dateparse import parse_datetime
 
 from ledger import merkle
 from ledger.canonical import (
+    ENTRY_SUFFIX_TEMPLATE,
     HASH_VERSION,
     TRANSFER_PAYLOAD_KEY,
     checkpoint_statement,
     entry_hash,
+    entry_prefix_bytes,
     format_timestamp,
     payload_canonical,
     transfer_payload,
@@ -146,13 +148,52 @@ _INSERT_ENTRY = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
+# PostgreSQL: lock the head, read it, hash and insert its successor in one statement. Every
+# writer waits on the head lock until the holder commits, so the time the lock is held is the
+# ledger's throughput; one round trip under the lock instead of three is most of the speed.
+# Python still decides the canonical bytes: it sends the part it knows (the prefix) and the
+# layout of the rest (canonical.ENTRY_SUFFIX_TEMPLATE); the database only fills in the head's
+# fields. Every hash is re-checked in Python by ledger_verify and by the tests.
+_APPEND_POSTGRES = """
+WITH head AS (
+    SELECT seq + 1 AS seq, hash AS prev_hash,
+           GREATEST(clock_timestamp(), created_at) AS created_at
+    FROM ledger_head WHERE id = 1 FOR UPDATE
+)
+INSERT INTO ledger_entry
+    (seq, version, created_at, kind, campaign_id, payload_json, prev_hash, hash)
+SELECT seq, %(version)s, created_at, %(kind)s, %(campaign_id)s, %(payload_json)s, prev_hash,
+       encode(sha256(%(prefix)s || convert_to(format(
+           %(suffix)s, prev_hash, seq,
+           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), %(version)s
+       ), 'UTF8')), 'hex')
+FROM head
+RETURNING seq, created_at, prev_hash, hash
+"""
+# PostgreSQL's format() knows only %s.
+_POSTGRES_SUFFIX = ENTRY_SUFFIX_TEMPLATE.replace("%d", "%s")
 
-def _append_locked(head: _Head, *, kind: str, payload_json: str, campaign_id: int | None) -> Entry:
-    """Write the head's successor; the caller holds the head lock.
 
-    Plain SQL rather than Model.save(): this runs while every other writer waits, so it is kept
-    to one statement. The database's insert trigger checks the link and advances the head.
-    """
+def _append_postgres(connection, *, kind: str, payload_json: str, campaign_id: int | None):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPEND_POSTGRES,
+            {
+                "version": HASH_VERSION,
+                "kind": kind,
+                "campaign_id": campaign_id,
+                "payload_json": payload_json,
+                "prefix": entry_prefix_bytes(
+                    kind=kind, campaign_id=campaign_id, payload_json=payload_json
+                ),
+                "suffix": _POSTGRES_SUFFIX,
+            },
+        )
+        return cursor.fetchone()
+
+
+def _append_here(head: _Head, *, kind: str, payload_json: str, campaign_id: int | None):
+    """SQLite: the head is read and locked already (its writers are serialized anyway)."""
     now = timezone.now()
     if head.created_at is not None and now < head.created_at:
         # Clocks step backwards (NTP, another machine); the chain's timestamps never do.
@@ -182,19 +223,46 @@ def _append_locked(head: _Head, *, kind: str, payload_json: str, campaign_id: in
                 digest,
             ],
         )
+    return seq, now, head.hash, digest
+
+
+def _append(head: _Head | None, *, kind: str, payload_json: str, campaign_id: int | None) -> Entry:
+    """Write the head's successor and keep the head locked until the transaction ends.
+
+    The database's insert trigger checks the link and advances the head.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        row = _append_postgres(
+            connection, kind=kind, payload_json=payload_json, campaign_id=campaign_id
+        )
+        if row is None:  # no head row yet: make it, then append
+            _head_for_update()
+            row = _append_postgres(
+                connection, kind=kind, payload_json=payload_json, campaign_id=campaign_id
+            )
+    else:
+        row = _append_here(
+            head or _head_for_update(),
+            kind=kind,
+            payload_json=payload_json,
+            campaign_id=campaign_id,
+        )
+    seq, created_at, prev_hash, digest = row
     entry = Entry(
         seq=seq,
         version=HASH_VERSION,
-        created_at=now,
+        created_at=_db_datetime(created_at),
         kind=kind,
         campaign_id=campaign_id,
         payload_json=payload_json,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
         hash=digest,
     )
     entry._state.adding = False
     entry._state.db = connection.alias
-    head.seq, head.hash, head.created_at = seq, digest, now
+    if head is not None:
+        head.seq, head.hash, head.created_at = seq, digest, entry.created_at
     return entry
 
 
@@ -212,8 +280,7 @@ def ledger_append(*, kind: str, payload: dict, campaign_id: int | None = None) -
             "transfer(); move money with transfer(), or rename the key."
         )
     payload_json = payload_canonical(payload)  # before the lock: a bad payload waits for no one
-    head = _head_for_update()
-    return _append_locked(head, kind=kind, payload_json=payload_json, campaign_id=campaign_id)
+    return _append(None, kind=kind, payload_json=payload_json, campaign_id=campaign_id)
 
 
 # --- Accounts ---------------------------------------------------------------------------------
@@ -394,7 +461,7 @@ def transfer(
         payload_json = transfer_payload_json(
             amount_minor=amount_minor, debit=source, credit=target, memo=memo
         )
-        entry = _append_locked(head, kind=kind, payload_json=payload_json, campaign_id=campaign_id)
+        entry = _append(head, kind=kind, payload_json=payload_json, campaign_id=campaign_id)
         # The CHECK constraint ledger_account_no_overdraft backs the test above in the database.
         Account.objects.filter(pk=source.pk).update(balance_minor=F("balance_minor") - amount_minor)
         Account.objects.filter(pk=target.pk).update(balance_minor=F("balance_minor") + amount_minor)

@@ -97,8 +97,7 @@ def platform_sign(data: bytes) -> tuple[str, str]:
     )
     if not signed.data:
         raise LedgerError(
-            "gpg could not sign with the platform key "
-            f"(status {signed.status!r}); if the key has a passphrase, set "
-            "PLATFORM_GPG_PASSPHRASE."
+            f"gpg could not sign with the platform key {fingerprint}. If the key was made with "
+            "a passphrase, set PLATFORM_GPG_PASSPHRASE to it."
         )
     return str(signed), fingerprint

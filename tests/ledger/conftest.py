@@ -4,10 +4,12 @@ tamper with the tables the way only a database superuser could."""
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from ledger import services
@@ -29,12 +31,17 @@ on_postgres = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def platform_key(django_db_setup, django_db_blocker) -> str:
+def platform_key(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The platform's Ed25519 signing key, generated once per test session."""
     with django_db_blocker.unblock():
         fingerprint = platform_key_fingerprint()
     assert fingerprint
-    return fingerprint
+    yield fingerprint
+    # Signing started a gpg-agent for this home; do not leave it running.
+    subprocess.run(
+        ["gpgconf", "--homedir", str(settings.GNUPGHOME), "--kill", "gpg-agent"],
+        capture_output=True,
+    )
 
 
 def key() -> str:

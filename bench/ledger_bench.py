@@ -1,0 +1,307 @@
+"""Ledger throughput on PostgreSQL, printed as JSON.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/ledger_bench.py
+
+For 1 and 8 writer processes, in one run, on a scratch database it creates and drops:
+
+- chained_per_s: ledger_append calls per second, each in its own transaction (head lock, hash,
+  linked insert, commit);
+- plain_per_s: plain INSERTs of the very same rows into a copy of the table without triggers,
+  one per transaction, by the same number of processes;
+- verify_per_s: ledger_verify (every hash, link, transfer, balance, checkpoint root and
+  signature) over 100 000 entries, with as many worker processes as writers;
+- hash_per_s: sha256 over the same entries' canonical bytes already in memory, one thread.
+
+Targets: chained_per_s / plain_per_s >= 0.3 at 8 writers; verify_per_s / hash_per_s >= 0.25.
+Each figure is the median of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _django(database_url: str | None = None) -> None:
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openmined.settings")
+    import django
+
+    django.setup()
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+
+def _chained_worker(database_url: str, count: int, index: int, barrier, results) -> None:
+    _django(database_url)
+    from django.db import connection, transaction
+
+    from ledger.services import ledger_append
+
+    connection.ensure_connection()
+    barrier.wait()
+    started = time.time()
+    for i in range(count):
+        with transaction.atomic():
+            ledger_append(
+                kind="gradient.submitted",
+                payload={"campaign": 1, "gradient": index * 1_000_000 + i, "n_samples": 100},
+                campaign_id=1,
+            )
+    results.put((started, time.time()))
+
+
+def _plain_worker(database_url: str, rows: list, barrier, results) -> None:
+    _django(database_url)
+    from django.db import connection
+
+    insert = (
+        "INSERT INTO bench_plain_entry (seq, version, created_at, kind, campaign_id, "
+        "payload_json, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    connection.ensure_connection()
+    barrier.wait()
+    started = time.time()
+    with connection.cursor() as cursor:
+        for row in rows:
+            cursor.execute(insert, row)  # autocommit: one transaction per row
+    results.put((started, time.time()))
+
+
+def _run(target, argument_lists: list[tuple]) -> float:
+    """Start one process per argument list together; return the wall time they took."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(len(argument_lists))
+    results = context.Queue()
+    processes = [
+        context.Process(target=target, args=(*arguments, barrier, results))
+        for arguments in argument_lists
+    ]
+    for process in processes:
+        process.start()
+    spans = [results.get(timeout=900) for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a worker process failed (exit {process.exitcode})")
+    return max(end for _, end in spans) - min(start for start, _ in spans)
+
+
+# --- the figures --------------------------------------------------------------------------------
+
+
+def measure_appends(database_url: str, writers: int, appends: int) -> tuple[float, float]:
+    """(chained_per_s, plain_per_s) for that many writer processes."""
+    from django.db import connection
+
+    from ledger.models import Entry
+
+    per_writer = appends // writers
+    first_new = Entry.objects.count() + 1
+    seconds = _run(_chained_worker, [(database_url, per_writer, index) for index in range(writers)])
+    chained = per_writer * writers / seconds
+    rows = list(
+        Entry.objects.filter(seq__gte=first_new)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "version",
+            "created_at",
+            "kind",
+            "campaign_id",
+            "payload_json",
+            "prev_hash",
+            "hash",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bench_plain_entry")
+    seconds = _run(
+        _plain_worker, [(database_url, rows[index::writers]) for index in range(writers)]
+    )
+    plain = len(rows) / seconds
+    return chained, plain
+
+
+def fill(total: int) -> None:
+    """Grow the ledger to total entries: nine events for every transfer, in big transactions."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    from ledger import services
+    from ledger.models import Entry
+
+    people = [User.objects.get_or_create(username=f"bench-{n}")[0] for n in range(8)]
+    wallets = [services.account_wallet_for_user(user=person) for person in people]
+    for person in people:
+        services.deposit(
+            user=person, amount_minor=10**9, idempotency_key=str(uuid.uuid4()), memo=""
+        )
+    count = Entry.objects.count()
+    while count < total:
+        with transaction.atomic():
+            for i in range(min(1_000, total - count)):
+                if i % 10 == 0:
+                    services.transfer(
+                        debit=wallets[i % 8],
+                        credit=wallets[(i + 3) % 8],
+                        amount_minor=1 + i,
+                        idempotency_key=str(uuid.uuid4()),
+                        memo="bench payout",
+                        kind="payout.settled",
+                        campaign_id=1,
+                    )
+                else:
+                    services.ledger_append(
+                        kind="gradient.submitted",
+                        payload={"campaign": 1, "gradient": count + i, "blob": "ab" * 32},
+                        campaign_id=1,
+                    )
+        count = Entry.objects.count()
+
+
+def canonical_bytes_in_memory() -> list[bytes]:
+    from ledger.canonical import LEAF_PREFIX, entry_canonical_bytes, format_timestamp
+    from ledger.models import Entry
+
+    return [
+        LEAF_PREFIX
+        + entry_canonical_bytes(
+            version=version,
+            seq=seq,
+            prev_hash=prev_hash,
+            kind=kind,
+            campaign_id=campaign_id,
+            payload_json=payload_json,
+            timestamp=format_timestamp(created_at),
+        )
+        for seq, version, created_at, kind, campaign_id, payload_json, prev_hash, _hash in (
+            Entry.objects.order_by("seq").values_list(
+                "seq",
+                "version",
+                "created_at",
+                "kind",
+                "campaign_id",
+                "payload_json",
+                "prev_hash",
+                "hash",
+            )
+        )
+    ]
+
+
+def measure_hashing(data: list[bytes]) -> float:
+    sha256 = hashlib.sha256
+    started = time.perf_counter()
+    for item in data:
+        sha256(item).digest()
+    return len(data) / (time.perf_counter() - started)
+
+
+def measure_verify(jobs: int) -> float:
+    from ledger.verification import ledger_verify
+
+    report = ledger_verify(jobs=jobs)
+    return report.entries / report.seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=100_000, help="Entries to verify.")
+    parser.add_argument("--appends", type=int, default=2_000, help="Appends per measurement.")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per figure (median).")
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database; the benchmark is for it.")
+    # Blobs and the platform's signing key go to a throw-away directory.
+    os.environ["SONAR_VAR_DIR"] = tempfile.mkdtemp(prefix="ledger-bench-")
+    _django()
+    from django.db import connection
+
+    # A scratch database made by Django's test machinery (migrations and triggers included).
+    original = connection.settings_dict["NAME"]
+    scratch = f"ledger_bench_{os.getpid()}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    database_url = url.rsplit("/", 1)[0] + "/" + scratch
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            version = cursor.fetchone()[0].split(" on ")[0]
+            cursor.execute(
+                "CREATE TABLE bench_plain_entry (LIKE ledger_entry INCLUDING DEFAULTS "
+                "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+            )
+        rows = []
+        for writers in (1, 8):
+            samples = [
+                measure_appends(database_url, writers, args.appends) for _ in range(args.repeat)
+            ]
+            rows.append(
+                {
+                    "writers": writers,
+                    "chained_per_s": statistics.median(s[0] for s in samples),
+                    "plain_per_s": statistics.median(s[1] for s in samples),
+                }
+            )
+        fill(args.entries)
+        from ledger.services import checkpoint_create
+
+        checkpoint_create()
+        data = canonical_bytes_in_memory()[: args.entries]
+        for row in rows:
+            hashing, verifying = [], []
+            for _ in range(args.repeat):
+                hashing.append(measure_hashing(data))
+                verifying.append(measure_verify(jobs=row["writers"]))
+            row["verify_per_s"] = statistics.median(verifying)
+            row["hash_per_s"] = statistics.median(hashing)
+        for row in rows:
+            row["chained_over_plain"] = row["chained_per_s"] / row["plain_per_s"]
+            row["verify_over_hash"] = row["verify_per_s"] / row["hash_per_s"]
+            for key in ("chained_per_s", "plain_per_s", "verify_per_s", "hash_per_s"):
+                row[key] = round(row[key])
+            for key in ("chained_over_plain", "verify_over_hash"):
+                row[key] = round(row[key], 3)
+        eight = rows[-1]
+        print(
+            json.dumps(
+                {
+                    "benchmark": "ledger",
+                    "database": version,
+                    "cpus": os.cpu_count(),
+                    "verified_entries": len(data),
+                    "appends_per_measurement": args.appends,
+                    "results": rows,
+                    "targets": {
+                        "chained_over_plain_at_8_writers": 0.3,
+                        "verify_over_hash": 0.25,
+                    },
+                    "targets_met": eight["chained_over_plain"] >= 0.3
+                    and max(r["verify_over_hash"] for r in rows) >= 0.25,
+                },
+                indent=2,
+            )
+        )
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0, keepdb=False)
+
+
+if __name__ == "__main__":
+    main()
