@@ -135,14 +135,22 @@ def screenshot(page) -> Callable[[str], None]:
     return take
 
 
-# Boxes whose content must stay inside them, and the script that lists what spills out.
+# Boxes whose content must stay inside them, and the script that lists what spills out. Content
+# of a scroll container (a wide table on a phone) is reachable by scrolling, so it does not count.
 _SPILL_SCRIPT = """() => {
+  const scrolls = (el, box) => {
+    for (let up = el.parentElement; up && up !== box; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
   const spilled = [];
   for (const box of document.querySelectorAll('main, .cards article, section.mine, dl.facts')) {
     const outer = box.getBoundingClientRect();
     for (const inner of box.querySelectorAll('*')) {
       const r = inner.getBoundingClientRect();
-      if (r.width && (r.right > outer.right + 1 || r.left < outer.left - 1)) {
+      const out = r.right > outer.right + 1 || r.left < outer.left - 1;
+      if (r.width && out && !scrolls(inner, box)) {
         spilled.push(inner.outerHTML.slice(0, 120));
       }
     }

@@ -104,6 +104,46 @@ def test_a_schema_that_is_not_json_is_flagged_next_to_its_field(page, alice, dia
     assert not Campaign.objects.exists()
 
 
+def test_alice_closes_her_campaign_and_the_unspent_bounty_returns_to_her_wallet(
+    page, alice, diabetes, launched, log_in
+):
+    # 10,000.00 deposited, 1,000.00 of it in escrow; no gradient was accepted.
+    campaign_id = launched(alice, diabetes, name="Diabetes to close", bounty_minor=1_000_00)["id"]
+    log_in(alice)
+    page.goto("/sonar/")
+    wallet = page.locator("main p").filter(has_text="Wallet")
+    expect(wallet).to_contain_text("9,000.00")
+    page.get_by_role("link", name="Diabetes to close").first.click()
+
+    page.get_by_role("button", name="Close and settle").click()
+
+    expect(page.locator(".messages")).to_contain_text("the rest returns to your wallet")
+    expect(page.get_by_role("heading", level=1).locator(".tag")).to_have_text("completed")
+    expect(page.locator("dl.facts")).to_contain_text("closed by the owner")
+    expect(page.get_by_role("link", name="Download the final model")).to_be_visible()
+    expect(page.get_by_role("button", name="Close and settle")).to_have_count(0)
+    page.goto("/sonar/")
+    expect(wallet).to_contain_text("10,000.00")
+    assert Campaign.objects.get(pk=campaign_id).status == "completed"
+
+
+def test_alices_campaign_pages_fit_a_phone_screen(
+    page, alice, diabetes, launched, log_in, spilled, screenshot
+):
+    campaign_id = launched(alice, diabetes, name="Diabetes on a phone")["id"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(alice)
+    page.goto("/sonar/")
+    expect(page.get_by_role("link", name="New campaign")).to_be_in_viewport()
+    # The wide table scrolls in place; the page itself never scrolls sideways.
+    assert spilled() == []
+    page.goto(f"/sonar/campaigns/{campaign_id}/")
+    expect(page.get_by_role("button", name="Close and settle")).to_be_in_viewport()
+    expect(page.locator("figure.chart svg")).to_be_visible()
+    assert spilled() == []
+    screenshot("campaign-phone")
+
+
 def test_mallory_opening_alices_draft_gets_the_not_found_page(
     page, alice, mallory, diabetes, log_in, screenshot
 ):
