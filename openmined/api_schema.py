@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.openapi import AutoSchema
 
 
 class SonarAutoSchema(AutoSchema):
-    """Names nested serializers after their view: MeApi.OutputSerializer -> MeOutput."""
+    """Names operations and nested serializers after their view (one view per operation).
+
+    MeApi.OutputSerializer -> component MeOutput; EntryListApi.get -> operationId entry_list.
+    """
+
+    def get_operation_id(self) -> str:
+        view_name = type(self.view).__name__.removesuffix("Api").removesuffix("View")
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", view_name).lower()
+        methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(self.view, m)]
+        if len(methods) > 1:
+            return f"{snake}_{self.method.lower()}"
+        return snake
 
     def get_serializer_name(self, serializer, direction: str) -> str:  # type: ignore[override]
         qualname = type(serializer).__qualname__

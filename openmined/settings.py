@@ -205,7 +205,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task a dead worker had taken goes back on the queue after this many seconds...
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+    # ...found by a scan every interval × throttle seconds.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "campaigns-expire": {"task": "sonar_ui.tasks.campaigns_expire_task", "schedule": 60.0},
     # Re-enqueues evaluations and settlements whose message was lost (e.g. a broker restart).

@@ -36,7 +36,7 @@ def _broker_ok() -> str:
     from openmined.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             # One attempt with a short timeout: a health check must answer quickly.
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # kombu raises several types for an unreachable broker

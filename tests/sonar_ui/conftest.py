@@ -138,7 +138,8 @@ def launched(api_as, fund) -> Callable:
 
 def mine_gradient(model_json: dict, X: np.ndarray, y: np.ndarray) -> dict:
     """What a mine does: an encrypted, re-randomized gradient from its rows and the model."""
-    public_key = keys.public_key_from_dict(model_json["public_key"])
+    # The test suite's campaigns use 1024-bit keys (settings_test); a real mine would refuse them.
+    public_key = keys.public_key_from_dict(model_json["public_key"], allow_insecure_for_tests=True)
     weights = wire.encrypted_from_json(
         model_json["weights"], public_key=public_key, expected_shape=tuple(model_json["shape"])
     )
@@ -189,7 +190,12 @@ def crashing_worker(celery_worker, tmp_path):
     celery_worker.stop()
     worker = WorkerProcess(
         tmp_path / "crashing-worker.log",
-        extra_env={"SONAR_EVALUATION_PAUSE_MS": "4000", "CELERY_VISIBILITY_TIMEOUT": "3"},
+        extra_env={
+            "SONAR_EVALUATION_PAUSE_MS": "4000",
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        },
     )
     worker.start()
     try:
@@ -197,3 +203,14 @@ def crashing_worker(celery_worker, tmp_path):
     finally:
         worker.stop()
         celery_worker.start()
+
+
+def entries_of(kind: str, **payload_fields) -> list:
+    """Ledger entries of a kind whose payload holds the given fields."""
+    from ledger.models import Entry
+
+    return [
+        entry
+        for entry in Entry.objects.filter(kind=kind).order_by("seq")
+        if all(entry.payload.get(k) == v for k, v in payload_fields.items())
+    ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ledger.models import Entry
 from sonar_ui import services
 from sonar_ui.models import Campaign, GradientSubmission, Payout
+from tests.sonar_ui.conftest import entries_of
 
 
 def evaluate_all(campaign_id: int) -> None:
@@ -38,7 +39,7 @@ def test_a_gradient_that_lowers_accuracy_is_rejected_and_unpaid(campaign, bob, d
     assert "does not beat the best so far" in bad_row.reason
     assert bad_row.delta_ppm < 0
     assert not Payout.objects.filter(gradient=bad_row).exists()
-    assert Entry.objects.filter(kind="gradient.rejected", payload__gradient=bad["id"]).exists()
+    assert entries_of("gradient.rejected", gradient=bad["id"])
 
 
 def test_gradients_are_evaluated_in_arrival_order_against_the_then_current_model(
@@ -120,7 +121,7 @@ def test_a_passed_deadline_completes_settles_and_refunds(alice, bob, diabetes, l
     assert body["completion_reason"] == "deadline passed"
     assert body["settled_at"]
     refund = Entry.objects.get(kind="bounty.refunded", campaign_id=campaign["id"])
-    assert refund.payload["amount_minor"] == 100_000
+    assert refund.payload["transfer"]["amount_minor"] == 100_000
 
 
 def test_settling_twice_pays_once(alice, bob, diabetes, launched, submit):

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.core.management import call_command
 
-from ledger.models import Entry
 from sonar_ui.models import GradientSubmission, Payout
+from tests.sonar_ui.conftest import entries_of
 
 
 @pytest.mark.worker
@@ -40,6 +40,6 @@ def test_a_gradient_whose_worker_died_is_evaluated_and_paid_exactly_once(
     row = GradientSubmission.objects.get(pk=sent["id"])
     assert row.status == "accepted"
     assert Payout.objects.filter(gradient=row).count() == 1
-    assert Entry.objects.filter(kind="gradient.accepted", payload__gradient=row.id).count() == 1
-    assert Entry.objects.filter(kind="payout.accrued", payload__gradient=row.id).count() == 1
+    assert len(entries_of("gradient.accepted", gradient=row.id)) == 1
+    assert len(entries_of("payout.accrued", gradient=row.id)) == 1
     call_command("ledger_verify")
