@@ -23,6 +23,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 ## Run the platform on http://127.0.0.1:8000 with the demo (first start only).
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo --if-new
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set).
