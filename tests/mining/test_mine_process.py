@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,39 +34,56 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess
     )  # fmt: skip
 
 
-@pytest.mark.slow
-def test_a_mine_in_its_own_process_and_database_mines_a_campaign_end_to_end(
-    platform, open_campaign, bob, tmp_path
-):
-    bob_sonar = client_for(platform.url, bob)
-    mine_db = tmp_path / "mine.sqlite3"
-    env = {
+def _mine_env(folder: Path) -> dict[str, str]:
+    """A mine's own settings: its database and files in `folder`, no broker."""
+    return {
         **worker_environment(),
-        "DATABASE_URL": f"sqlite:///{mine_db}",
-        "SONAR_VAR_DIR": str(tmp_path / "mine-var"),
+        "DATABASE_URL": f"sqlite:///{folder / 'mine.sqlite3'}",
+        "SONAR_VAR_DIR": str(folder / "mine-var"),
         "CELERY_BROKER_URL": "",
     }
+
+
+@pytest.fixture(scope="module")
+def migrated_mine_database(tmp_path_factory) -> Path:
+    """An empty, migrated mine database, made once and copied by each test."""
+    folder = tmp_path_factory.mktemp("mine-template")
+    migrated = _manage(_mine_env(folder), "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    return folder / "mine.sqlite3"
+
+
+@pytest.fixture
+def mine_env(migrated_mine_database, tmp_path) -> dict[str, str]:
+    """Settings of a fresh mine installation in tmp_path."""
+    shutil.copy(migrated_mine_database, tmp_path / "mine.sqlite3")
+    return _mine_env(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_mine_in_its_own_process_and_database_mines_a_campaign_end_to_end(
+    platform, open_campaign, bob, mine_env, tmp_path
+):
+    bob_sonar = client_for(platform.url, bob)
     csv_path = tmp_path / "patients.csv"
     csv_path.write_bytes(platform.task.mine_csvs[1])
-    migrated = _manage(env, "migrate", "--noinput")
-    assert migrated.returncode == 0, migrated.stderr
     setup = SETUP_MINE.format(
         account=bob_sonar.wallet()["account"],
         csv=str(csv_path),
         schema=platform.task.input_schema,
         output=platform.task.output_schema,
     )
-    made = _manage(env, "shell", "-c", setup)
+    made = _manage(mine_env, "shell", "-c", setup)
     assert made.returncode == 0, made.stderr
 
     run = _manage(
-        env, "mine_run", "--mine", "basement", "--sonar-url", platform.url,
+        mine_env, "mine_run", "--mine", "basement", "--sonar-url", platform.url,
         "--token", bob_sonar.token, "--once",
     )  # fmt: skip
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Mine 'basement': 1 accepted." in run.stdout
-    with sqlite3.connect(mine_db) as db:
+    with sqlite3.connect(tmp_path / "mine.sqlite3") as db:
         rows = db.execute(
             "SELECT status, submission_id, earnings_minor, idempotency_key, model_version "
             "FROM mine_ui_contribution WHERE status != 'skipped'"
@@ -83,17 +102,10 @@ def test_a_mine_in_its_own_process_and_database_mines_a_campaign_end_to_end(
 
 @pytest.mark.slow
 def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_traceback(
-    tmp_path, db
+    mine_env,
 ):
-    env = {
-        **worker_environment(),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'mine.sqlite3'}",
-        "SONAR_VAR_DIR": str(tmp_path / "mine-var"),
-        "CELERY_BROKER_URL": "",
-    }
-    assert _manage(env, "migrate", "--noinput").returncode == 0
     made = _manage(
-        env, "shell", "-c",
+        mine_env, "shell", "-c",
         "from accounts.services import user_signup\n"
         "from mine_ui.services import mine_create\n"
         "u = user_signup(username='bob', email='b@example.org', password='a long local password',"
@@ -103,7 +115,7 @@ def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_
     assert made.returncode == 0, made.stderr
 
     run = _manage(
-        env, "mine_run", "--mine", "basement", "--sonar-url", "http://127.0.0.1:9",
+        mine_env, "mine_run", "--mine", "basement", "--sonar-url", "http://127.0.0.1:9",
         "--token", "whatever", "--once",
     )  # fmt: skip
 
