@@ -47,6 +47,19 @@ def main() -> None:
         )
 
     for i in range(count):
+        if mode == "same_keys":
+            # Every process sends the same deposits: a client retrying on several servers.
+            made = services.transfer(
+                debit=services.account_external(),
+                credit=wallets[0],
+                amount_minor=11,
+                idempotency_key=f"same-{i}",
+                memo="retried",
+                kind="account.deposit",
+            )
+            done["transfers"] += 1
+            done.setdefault("ids", []).append(made.pk)
+            continue
         if mode == "opposing":
             debit, credit = (wallets[0], wallets[1]) if index == 0 else (wallets[1], wallets[0])
             move(debit, credit, 7)

@@ -81,3 +81,13 @@ def test_two_processes_of_500_opposing_transfers_end_at_the_starting_balances(tm
     assert (first.balance_minor, second.balance_minor) == (3_500, 3_500)
     assert Transfer.objects.count() == 2 + 1_000
     assert ledger_verify().transfers == 1_002
+
+
+def test_processes_racing_with_the_same_idempotency_keys_deposit_once_per_key(tmp_path, alice):
+    wallet = services.account_wallet_for_user(user=alice)
+    results = run_writers(tmp_path, "same_keys", 3, 30, [wallet.public_id])
+    assert Transfer.objects.count() == 30
+    assert all(r["ids"] == results[0]["ids"] for r in results)  # everyone got the same answers
+    wallet.refresh_from_db()
+    assert wallet.balance_minor == 30 * 11
+    assert ledger_verify().entries == 30

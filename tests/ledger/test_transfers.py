@@ -199,3 +199,18 @@ def test_transfers_for_an_account_lists_both_directions(alice, bob, fund):
         100,
     ]
     assert [t.amount_minor for t in selectors.transfers_for_account(account=bob_wallet)] == [40]
+
+
+def test_a_retry_that_raced_past_the_first_check_returns_the_original(alice, monkeypatch):
+    # Two servers got the same request; the other one committed while this one waited.
+    same = key()
+    first = services.deposit(user=alice, amount_minor=70, idempotency_key=same, memo="once")
+    real_lookup = services._transfer_by_key
+    lookups = iter([None])
+    monkeypatch.setattr(
+        services, "_transfer_by_key", lambda k: next(lookups, None) or real_lookup(k)
+    )
+    again = services.deposit(user=alice, amount_minor=70, idempotency_key=same, memo="once")
+    assert again.pk == first.pk
+    assert Entry.objects.count() == 1  # the racing entry was rolled back with its transfer
+    assert selectors.wallet_summary_for_user(user=alice)["balance_minor"] == 70
