@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,10 +102,9 @@ def test_a_mine_in_its_own_process_and_database_mines_a_campaign_end_to_end(
     assert not Dataset.objects.exists()
 
 
-@pytest.mark.slow
-def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_traceback(
-    mine_env,
-):
+@pytest.fixture
+def bare_mine_env(mine_env) -> dict[str, str]:
+    """A mine installation holding one mine, 'basement', with no data yet."""
     made = _manage(
         mine_env, "shell", "-c",
         "from accounts.services import user_signup\n"
@@ -113,12 +114,47 @@ def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_
         "mine_create(owner=u, name='basement', payout_account='acct_x')\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
+    return mine_env
 
-    run = _manage(
-        mine_env, "mine_run", "--mine", "basement", "--sonar-url", "http://127.0.0.1:9",
-        "--token", "whatever", "--once",
-    )  # fmt: skip
+
+UNREACHABLE = ["--sonar-url", "http://127.0.0.1:9", "--token", "whatever"]
+
+
+@pytest.mark.slow
+def test_a_mine_process_facing_an_unreachable_sonar_says_so_and_exits_without_a_traceback(
+    bare_mine_env,
+):
+    run = _manage(bare_mine_env, "mine_run", "--mine", "basement", *UNREACHABLE, "--once")
 
     assert run.returncode == 1
     assert "Sonar is unreachable" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+def test_a_running_mine_keeps_trying_an_unreachable_sonar_and_stops_cleanly_on_ctrl_c(
+    bare_mine_env,
+):
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "mine_run", "--mine", "basement", *UNREACHABLE,
+         "--interval", "0.2"],
+        cwd=ROOT, env=bare_mine_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        unreachable = 0
+        deadline = time.monotonic() + 60
+        while unreachable < 2 and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            assert line, "mine_run exited instead of waiting for Sonar"
+            unreachable += "Sonar is unreachable" in line
+        assert unreachable == 2
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Next attempt in" in out
+    assert "Stopped; pending gradients are resent on the next start." in out
+    assert "Traceback" not in err

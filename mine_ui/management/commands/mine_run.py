@@ -44,27 +44,26 @@ class Command(BaseCommand):
         if options["interval"] <= 0:
             raise CommandError("--interval must be a positive number of seconds.")
         mine = self._mine(options["mine"], options["owner"])
+        # Only its delays are used: the loop itself never gives up.
         backoff = RetryPolicy(
-            max_attempts=1_000_000,
             base_delay_s=options["interval"],
             max_delay_s=max(options["interval"], MAX_BACKOFF_S),
         )
         failures = 0
-        while True:
-            outcome = self._pass(mine, options)
-            if options["once"]:
-                if outcome is not None:
-                    raise SystemExit(outcome)
-                return
-            failures = 0 if outcome is None else failures + 1
-            wait = options["interval"] if failures == 0 else backoff.delay(failures)
-            if failures:
-                self.stdout.write(f"Next attempt in {wait:.0f}s.")
-            try:
+        try:
+            while True:
+                outcome = self._pass(mine, options)
+                if options["once"]:
+                    if outcome is not None:
+                        raise SystemExit(outcome)
+                    return
+                failures = 0 if outcome is None else failures + 1
+                wait = options["interval"] if failures == 0 else backoff.delay(failures)
+                if failures:
+                    self.stdout.write(f"Next attempt in {wait:.0f}s.")
                 time.sleep(wait)
-            except KeyboardInterrupt:
-                self.stdout.write("Stopped.")
-                return
+        except KeyboardInterrupt:
+            self.stdout.write("Stopped; pending gradients are resent on the next start.")
 
     def _mine(self, name: str, owner: str | None) -> Mine:
         mines = Mine.objects.filter(name=name).select_related("owner")
