@@ -68,10 +68,17 @@ def test_a_wrong_password_on_the_login_page_says_so_and_stays_signed_out(page, a
     expect(account.get_by_role("link", name="Log in")).to_be_visible()
 
 
-def test_logging_out_from_the_navigation_bar(page, alice, log_in):
-    log_in(alice)
-    page.get_by_role("button", name="Log out").click()
+def test_logging_in_and_out_through_the_forms(page, alice, live_server):
+    page.goto("/")
     account = page.get_by_role("navigation", name="Account")
+    account.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(account.get_by_role("link", name="alice")).to_be_visible()
+    account.get_by_role("button", name="Log out").click()
     expect(account.get_by_role("link", name="Log in")).to_be_visible()
     expect(account.get_by_role("link", name="alice")).to_have_count(0)
 

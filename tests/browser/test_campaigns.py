@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from openmined.money import format_ppm
-from sonar_ui.models import Campaign
-from sonar_ui.services import campaign_create
+from sonar_ui.models import Campaign, GradientSubmission
+from sonar_ui.services import campaign_create, campaign_evaluate_next
 
 pytestmark = pytest.mark.browser
 
@@ -102,6 +102,32 @@ def test_a_schema_that_is_not_json_is_flagged_next_to_its_field(page, alice, dia
     row = page.locator(".field").filter(has=page.get_by_label("Input schema"))
     expect(row.get_by_role("alert")).to_contain_text("This is not valid JSON")
     assert not Campaign.objects.exists()
+
+
+def test_an_accepted_gradient_appears_on_the_open_page_without_a_reload(
+    page, alice, bob, diabetes, launched, submit, log_in, screenshot
+):
+    campaign_id = launched(alice, diabetes, name="Diabetes live")["id"]
+    log_in(alice)
+    page.goto(f"/sonar/campaigns/{campaign_id}/")
+    live = page.locator("#live")
+    expect(live).to_contain_text("No gradients yet.")
+    # Survives only if the page is never reloaded: htmx swaps the live section in place.
+    page.evaluate("window.stillTheSamePage = true")
+
+    X, y = diabetes.mines[0]
+    response = submit(bob, campaign_id, X, y)
+    assert response.status_code in (201, 202), response.json()
+    campaign_evaluate_next(campaign_id=campaign_id)
+    gradient = GradientSubmission.objects.get(campaign_id=campaign_id)
+    assert gradient.status == "accepted", gradient.reason
+
+    # The live section polls every 5 seconds.
+    expect(live.locator("td.status-accepted")).to_have_text("accepted", timeout=12_000)
+    expect(live).to_contain_text("Accuracy · best")
+    expect(live.locator("figure.chart svg")).to_contain_text("v1")
+    assert page.evaluate("window.stillTheSamePage") is True
+    screenshot("campaign-live")
 
 
 def test_alice_closes_her_campaign_and_the_unspent_bounty_returns_to_her_wallet(

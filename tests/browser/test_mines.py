@@ -19,6 +19,7 @@ def field(page, label: str):
 def test_bob_creates_a_mine_with_the_form_and_sees_it_listed(page, bob, log_in, screenshot):
     payout_account = account_wallet_for_user(user=bob).public_id
     log_in(bob)
+    page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Mine").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your mines")
     expect(page.get_by_text("You have no mines yet.")).to_be_visible()
