@@ -3,8 +3,6 @@ and transports that record or disturb what the mining process sends."""
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,73 +10,15 @@ from dataclasses import dataclass
 import pytest
 import requests
 from django.contrib.auth.models import User
-from requests.adapters import HTTPAdapter
 
 from accounts.services import token_issue
 from mine_ui.management.commands.demo import DemoTask, demo_tasks
 from mine_ui.models import Dataset, Mine
 from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
 from pysonar import RetryPolicy, SonarClient
+from tests.pysonar.conftest import DisturbingAdapter
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay_s=0.01, max_delay_s=0.02)
-
-
-@dataclass
-class Rule:
-    """What to do to the requests matching METHOD and a path pattern, `times` times."""
-
-    method: str
-    path: str
-    action: str  # "refuse" | "lose_response" | "before" | "tamper"
-    times: int = 1
-    callback: Callable | None = None
-
-
-class DisturbingAdapter(HTTPAdapter):
-    """The real requests transport, which records every request and can disturb chosen ones.
-
-    "refuse": fail as if Sonar were unreachable (nothing is sent); "lose_response": send, then
-    fail as if the connection dropped before the answer; "before": run a callback, then send;
-    "tamper": send, then let a callback rewrite the JSON answer (a broken or hostile Sonar).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rules: list[Rule] = []
-        self.sent: list[requests.PreparedRequest] = []
-
-    def _rule_for(self, request: requests.PreparedRequest) -> Rule | None:
-        path = requests.utils.urlparse(request.url).path
-        for rule in self.rules:
-            if rule.times > 0 and rule.method == request.method and re.search(rule.path, path):
-                rule.times -= 1
-                return rule
-        return None
-
-    def send(self, request, *args, **kwargs):  # type: ignore[override]
-        self.sent.append(request)
-        rule = self._rule_for(request)
-        if rule is not None and rule.action == "refuse":
-            raise requests.ConnectionError("Connection refused (disturbed by the test)")
-        if rule is not None and rule.action == "before":
-            assert rule.callback is not None
-            rule.callback()
-        response = super().send(request, *args, **kwargs)
-        if rule is not None and rule.action == "lose_response":
-            raise requests.ConnectionError("Connection reset before the answer (by the test)")
-        if rule is not None and rule.action == "tamper":
-            assert rule.callback is not None
-            body = rule.callback(response.json())
-            response._content = json.dumps(body).encode()
-        return response
-
-    def sent_to(self, method: str, path: str) -> list[requests.PreparedRequest]:
-        """The requests sent with METHOD to a path matching the pattern."""
-        return [
-            r
-            for r in self.sent
-            if r.method == method and re.search(path, requests.utils.urlparse(r.url).path)
-        ]
 
 
 @dataclass
@@ -159,14 +99,14 @@ def bob_dataset(bob_mine, diabetes_task) -> Dataset:
 
 
 @pytest.fixture
-def wire(platform, bob) -> DisturbingAdapter:
-    """The transport of bob's mining client."""
+def wire() -> DisturbingAdapter:
+    """The transport of bob's mining client: it records, and disturbs on request."""
     return DisturbingAdapter()
 
 
 @pytest.fixture
 def bob_client(platform, bob, wire) -> SonarClient:
-    """Bob's mining client, through the recording (and, on request, disturbing) transport."""
+    """Bob's mining client, through that transport."""
     session = requests.Session()
     session.mount("http://", wire)
     return client_for(platform.url, bob, session=session, retry=FAST_RETRY)

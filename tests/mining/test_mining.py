@@ -17,7 +17,8 @@ from mine_ui.models import Contribution, PrivacyBudget
 from mine_ui.services import budget_set, contribution_start, policy_update
 from pysonar import NO_RETRY, SonarError, SonarUnavailable
 from sonar_ui.models import GradientSubmission
-from tests.mining.conftest import Rule, client_for, launch
+from tests.mining.conftest import client_for, launch
+from tests.pysonar.conftest import Rule
 
 GRADIENTS = r"^/api/campaigns/\d+/gradients/$"
 MODEL = r"^/api/campaigns/\d+/model/$"

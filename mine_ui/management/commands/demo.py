@@ -36,6 +36,7 @@ from accounts.models import DATA_SCIENTIST, MINER
 from accounts.services import token_issue, user_signup
 from mine_ui.mining import mine_train_once
 from mine_ui.models import Dataset, Mine
+from mine_ui.policy import money
 from mine_ui.selectors import mine_earnings_minor
 from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
 from pysonar import SonarClient, SonarError
@@ -231,7 +232,7 @@ def demo_tasks(*, n_mines: int = len(MINERS), seed: int = SEED) -> list[DemoTask
 
 
 def _money(amount_minor: int) -> str:
-    return f"{settings.SONAR_CURRENCY} {amount_minor // 100:,}.{amount_minor % 100:02d}"
+    return f"{settings.SONAR_CURRENCY} {money(amount_minor)}"
 
 
 def _percent(value: float | None) -> str:
