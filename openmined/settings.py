@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "campaigns-expire": {"task": "sonar_ui.tasks.campaigns_expire_task", "schedule": 60.0},
     # Re-enqueues evaluations and settlements whose message was lost (e.g. a broker restart).
     "campaigns-sweep": {"task": "sonar_ui.tasks.campaigns_sweep_task", "schedule": 300.0},
+    # Mines hosted on this platform mine by themselves (their policy decides what to join).
+    "mines-hosted-train": {"task": "mine_ui.tasks.mines_hosted_train_task", "schedule": 60.0},
     # Signs a Merkle checkpoint of the ledger when entries were added since the last one.
     "ledger-checkpoint": {"task": "ledger.checkpoint", "schedule": 600.0},
 }

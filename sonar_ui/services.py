@@ -48,6 +48,9 @@ ALGORITHM_TASK = {
     Algorithm.LOGISTIC_REGRESSION_OVO: "multiclass",
 }
 MAX_GRADIENT_BYTES = 16 * 1024 * 1024
+# Publish a re-encrypted model when fewer bits than this remain: room for about five more
+# rounds of scale growth, so gradients computed on slightly old versions still fit.
+REFRESH_BELOW_HEADROOM_BITS = 512
 
 
 def fraction_to_ppm(value: float, *, field: str) -> int:
@@ -430,7 +433,13 @@ def _syft_code(exc: SyftError) -> str:
 def _enqueue_evaluation(campaign_id: int) -> None:
     from sonar_ui.tasks import campaign_evaluate_pending
 
-    campaign_evaluate_pending.delay(campaign_id)
+    try:
+        campaign_evaluate_pending.delay(campaign_id)
+    except Exception:
+        # The submission is committed and stays pending: the periodic sweep enqueues it again.
+        # (In the embedded eager mode the evaluation runs right here; its failure must not
+        # turn an accepted submission into a 500.)
+        logger.exception("Could not evaluate campaign %s now; the sweep will retry", campaign_id)
 
 
 def campaign_evaluate_next(*, campaign_id: int) -> GradientSubmission | None:
@@ -515,36 +524,43 @@ def _load(campaign: Campaign, address: str, shape: tuple[int, ...]):
                                 expected_shape=shape)  # fmt: skip
 
 
+class StaleGradientError(Exception):
+    """The gradient was computed on weights so old that it no longer fits the current model."""
+
+
 def _candidate(campaign: Campaign, submission: GradientSubmission) -> str:
-    """current − lr·gradient/n on ciphertexts; refresh the current model first if it must."""
+    """current − lr·gradient/n on ciphertexts, as a blob address."""
     model = campaign_model(campaign)
     shape = tuple(model.weight_shape)
-    current = _current_version(campaign)
     gradient = _load(campaign, submission.blob_address, shape)
-    weights = _load(campaign, current.blob_address, shape)
+    weights = _load(campaign, _current_version(campaign).blob_address, shape)
     try:
         candidate = model.update(
             weights, gradient, learning_rate=campaign.learning_rate, n_samples=submission.n_samples
         )
-    except HeadroomExhaustedError:
-        # The fixed-point scale grows with every update; the capsule re-encrypts the same
-        # weights at a fresh scale, and the update is retried once.
-        refreshed = capsule.model_refresh(
-            campaign_id=campaign.id, encrypted_weights_blob=current.blob_address
-        )
-        current.blob_address = refreshed
-        current.save(update_fields=["blob_address"])
-        ledger.ledger_append(
-            kind="model.published",
-            campaign_id=campaign.id,
-            payload={"campaign": campaign.id, "version": current.number, "blob": refreshed,
-                     "refreshed": True, "accuracy_ppm": current.accuracy_ppm},
-        )  # fmt: skip
-        weights = _load(campaign, refreshed, shape)
-        candidate = model.update(
-            weights, gradient, learning_rate=campaign.learning_rate, n_samples=submission.n_samples
-        )
+    except HeadroomExhaustedError as exc:
+        # Accepted versions are refreshed long before this (see _publishable); only a gradient
+        # computed on a version many refreshes old carries a scale this large.
+        raise StaleGradientError(
+            f"This gradient was computed on model version {submission.base_version}, whose "
+            f"fixed-point scale no longer fits version {campaign.current_version}; download "
+            "the current model and compute it again."
+        ) from exc
     return ledger.blob_put(wire.encrypted_to_bytes(candidate), kind="model")
+
+
+def _publishable(campaign: Campaign, candidate: str) -> str:
+    """The candidate, re-encrypted at a fresh scale by the capsule when headroom runs low.
+
+    Every update grows the weights' fixed-point scale (about 90 bits a round); mines compute
+    gradients on the published weights, so publishing them with room for several more rounds
+    keeps every gradient evaluable. Refreshing costs the capsule one encryption per weight,
+    so it is done only when needed.
+    """
+    shape = tuple(campaign_model(campaign).weight_shape)
+    if _load(campaign, candidate, shape).headroom_bits() >= REFRESH_BELOW_HEADROOM_BITS:
+        return candidate
+    return capsule.model_refresh(campaign_id=campaign.id, encrypted_weights_blob=candidate)
 
 
 def payout_for(*, bounty_minor: int, target_ppm: int, delta_ppm: int, remaining_minor: int) -> int:
@@ -558,7 +574,11 @@ def payout_for(*, bounty_minor: int, target_ppm: int, delta_ppm: int, remaining_
 
 
 def _evaluate(campaign: Campaign, submission: GradientSubmission) -> None:
-    candidate = _candidate(campaign, submission)
+    try:
+        candidate = _candidate(campaign, submission)
+    except StaleGradientError as exc:
+        _reject(campaign, submission, reason=str(exc))
+        return
     score = capsule.model_score(campaign_id=campaign.id, encrypted_weights_blob=candidate)
     if settings.SONAR_EVALUATION_PAUSE_S:
         time.sleep(settings.SONAR_EVALUATION_PAUSE_S)
@@ -584,6 +604,7 @@ def _evaluate(campaign: Campaign, submission: GradientSubmission) -> None:
     )
     payout = min(earned, campaign.remaining_minor)
     number = campaign.current_version + 1
+    candidate = _publishable(campaign, candidate)
     submission.status = GradientSubmission.Status.ACCEPTED
     submission.payout_minor = payout
     submission.reason = (

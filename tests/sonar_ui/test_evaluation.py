@@ -148,3 +148,39 @@ def test_gradients_waiting_at_completion_are_rejected_with_the_reason(
     row = GradientSubmission.objects.get(pk=waiting["id"])
     assert row.status == "rejected"
     assert "closed by the owner" in row.reason
+
+
+def test_a_long_campaign_keeps_accepting_gradients_past_the_fixed_point_headroom(
+    alice, bob, diabetes, launched, submit, api_as
+):
+    # Each round grows the weights' fixed-point scale; at 1024 bits about ten rounds fill the
+    # plaintext space unless accepted versions are re-encrypted at a fresh scale.
+    campaign = launched(alice, diabetes, name="long", target_accuracy=0.9,
+                        hyperparameters={"learning_rate": 0.05})  # fmt: skip
+    X, y = diabetes.mines[0]
+    for _ in range(16):
+        sent = submit(bob, campaign["id"], X, y)
+        assert sent.status_code == 202, sent.json()
+        evaluate_all(campaign["id"])
+        row = GradientSubmission.objects.get(pk=sent.json()["id"])
+        assert row.status == "accepted", row.reason
+    assert Campaign.objects.get(pk=campaign["id"]).current_version == 16
+
+
+def test_a_gradient_whose_scale_no_longer_fits_is_rejected_with_a_reason(
+    alice, bob, diabetes, launched, submit, monkeypatch
+):
+    monkeypatch.setattr("sonar_ui.services.REFRESH_BELOW_HEADROOM_BITS", 0)  # never refresh
+    campaign = launched(alice, diabetes, name="stale", target_accuracy=0.9,
+                        hyperparameters={"learning_rate": 0.05})  # fmt: skip
+    X, y = diabetes.mines[0]
+    verdicts = []
+    for _ in range(16):
+        sent = submit(bob, campaign["id"], X, y).json()
+        evaluate_all(campaign["id"])
+        verdicts.append(GradientSubmission.objects.get(pk=sent["id"]))
+        if verdicts[-1].status == "rejected":
+            break
+    assert verdicts[-1].status == "rejected"
+    assert "download the current model" in verdicts[-1].reason
+    assert entries_of("gradient.rejected", gradient=verdicts[-1].id)
