@@ -47,6 +47,7 @@ class ChainScanner:
         self._kinds = {kind: kind_json(kind) for kind in kinds or ()}
         self.start_seq = start_seq
         self.next_seq = start_seq
+        self.first_seq: int | None = None
         self.first_prev_hash: str | None = None
         self.first_timestamp: str | None = None
         self.last_hash = prev_hash
@@ -61,6 +62,8 @@ class ChainScanner:
 
     def feed(self, rows: Iterable[Row]) -> None:
         """Check rows that follow the ones fed before."""
+        if self.first_seq is None and isinstance(rows, list) and rows:
+            self.first_seq = rows[0][0]
         # Locals, not attributes, inside the loop: this is the hot path of ledger_verify.
         expected = self.next_seq
         last_hash = self.last_hash
@@ -143,6 +146,7 @@ class Segment:
     start: int
     span: int
     count: int = 0
+    first_seq: int | None = None
     first_prev_hash: str | None = None
     first_timestamp: str | None = None
     last_hash: str | None = None
@@ -168,6 +172,7 @@ def segment_from_scanner(
         start=start,
         span=span,
         count=scanner.count,
+        first_seq=scanner.first_seq,
         first_prev_hash=scanner.first_prev_hash,
         first_timestamp=scanner.first_timestamp,
         last_hash=scanner.last_hash,

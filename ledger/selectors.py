@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from ledger import merkle
-from ledger.models import Account, AccountKind, Checkpoint, Entry, LedgerHead, Transfer
+from ledger.models import Account, Checkpoint, Entry, LedgerHead, Transfer
 
 
 def account_balance(*, account: Account) -> int:
@@ -16,6 +16,8 @@ def account_balance(*, account: Account) -> int:
 
 def wallet_summary_for_user(*, user) -> dict:
     """A person's wallet: public account id, balance and currency (the wallet is made on demand)."""
+    # A miner must be able to name their payout account before anyone has paid them, so the
+    # wallet is made on first sight. (services imports this module, hence the late import.)
     from ledger.services import account_wallet_for_user
 
     account = account_wallet_for_user(user=user)
@@ -24,11 +26,6 @@ def wallet_summary_for_user(*, user) -> dict:
         "balance_minor": account_balance(account=account),
         "currency": settings.SONAR_CURRENCY,
     }
-
-
-def wallet_for_user(*, user) -> Account | None:
-    """The person's wallet if they have one; reads never create it."""
-    return Account.objects.filter(kind=AccountKind.WALLET, user=user).first()
 
 
 def transfers_for_account(*, account: Account) -> QuerySet[Transfer]:

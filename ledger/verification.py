@@ -181,30 +181,36 @@ def _scan_chain(
     else:
         segments = [_scan_here(1, span, head_seq, sizes, progress)]
 
-    # Stitch the segments together exactly as one pass over the chain would have.
+    # Stitch the segments together exactly as one pass over the chain would have: the same
+    # checks, in the same order, so the same first bad seq is named.
     frontier = merkle.MerkleFrontier()
-    last_hash, last_timestamp, count = GENESIS_HASH, "", 0
+    expected, last_hash, last_timestamp = 1, GENESIS_HASH, ""
     for segment in segments:
+        if segment.first_seq is None:
+            continue  # no rows here; a later segment or the head will say what is missing
+        if segment.first_seq != expected:
+            raise ChainBrokenError(
+                f"seq {expected}: missing; the chain jumps from seq {expected - 1} to seq "
+                f"{segment.first_seq} (a deleted entry).",
+                seq=expected,
+            )
         error_seq, message = segment.error or (None, "")
-        if segment.count and error_seq != segment.start:
-            first = segment.start
+        if error_seq != expected:  # the first row's own hash was fine: check its link
             if segment.first_prev_hash != last_hash:
                 raise ChainBrokenError(
-                    f"seq {first}: prev_hash {segment.first_prev_hash} is not the hash of seq "
-                    f"{first - 1} ({last_hash}); the chain was cut or re-ordered here.",
-                    seq=first,
+                    f"seq {expected}: prev_hash {segment.first_prev_hash} is not the hash of "
+                    f"seq {expected - 1} ({last_hash}); the chain was cut or re-ordered here.",
+                    seq=expected,
                 )
             if (segment.first_timestamp or "") < last_timestamp:
                 raise ChainBrokenError(
-                    f"seq {first}: timestamp {segment.first_timestamp} is earlier than seq "
-                    f"{first - 1}'s ({last_timestamp}); entries were re-ordered.",
-                    seq=first,
+                    f"seq {expected}: timestamp {segment.first_timestamp} is earlier than seq "
+                    f"{expected - 1}'s ({last_timestamp}); entries were re-ordered.",
+                    seq=expected,
                 )
         if segment.error is not None:
             raise ChainBrokenError(message, seq=error_seq)
-        count += segment.count
-        if segment.count == 0:
-            break
+        expected += segment.count
         last_hash, last_timestamp = segment.last_hash or last_hash, segment.last_timestamp
         base = frontier.subtrees()
         for size, subtrees in segment.partial_subtrees.items():
@@ -214,9 +220,7 @@ def _scan_chain(
             scan.roots[segment.start - 1 + segment.span] = frontier.root()
         for seq, kind, campaign, payload in segment.transfer_entries:
             scan.transfer_entries[seq] = (kind, campaign, payload)
-        if segment.count < segment.span:
-            break  # a short segment is the last one with rows
-    scan.count = count
+    scan.count = expected - 1
     scan.last_hash = last_hash
     return scan
 

@@ -94,5 +94,6 @@ def triggers_off() -> Iterator[None]:
 
 
 def sql(statement: str, params: list | None = None) -> None:
+    """Raw SQL; without params the text goes as is (a % in it is not a placeholder)."""
     with connection.cursor() as cursor:
-        cursor.execute(statement, params or [])
+        cursor.execute(statement, params)

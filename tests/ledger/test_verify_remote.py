@@ -104,3 +104,12 @@ def test_an_unreachable_platform_exits_2():
     result = verify_remote("http://127.0.0.1:9")
     assert result.returncode == 2
     assert "Could not reach" in result.stderr
+
+
+def test_the_remote_verifier_needs_no_django():
+    probe = (
+        "import sys, ledger.verify_remote; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')]"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
