@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.pgp import PgpKeyError
 from accounts.selectors import user_roles
 from accounts.services import profile_get_or_create, profile_set_pgp_key, token_issue
+from ledger.selectors import wallet_summary_for_user
 from openmined.api_errors import ApiError
 
 
@@ -80,7 +81,7 @@ class MeApi(APIView):
             "roles": user_roles(user=user),
             "pgp_fingerprint": profile.pgp_fingerprint,
             "pgp_public_key": profile.pgp_public_key,
-            "wallet": wallet_summary(user),
+            "wallet": wallet_summary_for_user(user=user),
         }
 
     @extend_schema(responses={200: OutputSerializer})
@@ -96,10 +97,3 @@ class MeApi(APIView):
         except PgpKeyError as exc:
             raise ApiError(str(exc), code="invalid_pgp_key") from exc
         return Response(self.OutputSerializer(self._payload(request)).data)
-
-
-def wallet_summary(user) -> dict | None:
-    """The person's wallet: public account id, balance and currency."""
-    from ledger.selectors import wallet_summary_for_user
-
-    return wallet_summary_for_user(user=user)

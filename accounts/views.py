@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from accounts.forms import PgpKeyForm, SignupForm
 from accounts.selectors import user_roles
 from accounts.services import profile_get_or_create, profile_set_pgp_key, user_signup
+from ledger.selectors import wallet_summary_for_user
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -46,5 +47,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "profile": profile_row, "roles": user_roles(user=request.user)},
+        {
+            "form": form,
+            "profile": profile_row,
+            "roles": user_roles(user=request.user),
+            "wallet": wallet_summary_for_user(user=request.user),
+        },
     )

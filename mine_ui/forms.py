@@ -21,7 +21,9 @@ class MineForm(forms.Form):
 
     name = forms.CharField(max_length=100)
     payout_account = forms.CharField(
-        max_length=64, help_text="The public id of the wallet that receives your earnings."
+        max_length=64,
+        help_text="The public id of the wallet that receives your earnings "
+        '(it starts with "acct_"; your profile page shows yours).',
     )
     sonar_url = forms.URLField(
         required=False,

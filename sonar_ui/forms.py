@@ -50,10 +50,21 @@ class CampaignForm(forms.Form):
     )
     learning_rate = forms.FloatField(min_value=0.000001, max_value=100, initial=0.5)
     min_other_accepted = forms.IntegerField(
+        label="Turns between a mine's gradients",
         min_value=0, max_value=1000, initial=0,
-        help_text="A mine's next gradient needs this many accepted from others (0: no rule).",
+        help_text="A mine's next gradient is accepted only after this many accepted from other "
+        "mines, so no one mine takes the campaign over (0: no rule).",
     )  # fmt: skip
+    claimed_start_accuracy = forms.FloatField(
+        required=False, min_value=0, max_value=100, label="Claimed starting accuracy",
+        help_text="Percent, optional. Shown beside the capsule's own measurement at launch.",
+    )  # fmt: skip
+    deadline = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="UTC, optional. At the deadline the campaign ends and settles.",
+    )
     validation_file = forms.FileField(
         help_text="CSV with a header: the input fields and the output field. Only the capsule "
-        "reads it."
+        "reads it. After an error, choose the file again: browsers do not keep it."
     )

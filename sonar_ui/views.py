@@ -78,16 +78,29 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 target_accuracy=data["target_accuracy"] / 100,
                 learning_rate=data["learning_rate"],
                 min_other_accepted=data["min_other_accepted"],
+                claimed_start_accuracy=None
+                if data["claimed_start_accuracy"] is None
+                else data["claimed_start_accuracy"] / 100,
+                deadline=data["deadline"],
             )
             services.campaign_validation_data_upload(
                 campaign=campaign, user=request.user, data=data["validation_file"].read()
             )
         except DomainError as exc:
-            form.add_error(None, exc.detail)
+            _add_service_error(form, exc.detail)
         else:
             messages.success(request, f"Draft '{campaign.name}' saved. Launch it when ready.")
             return redirect("sonar_ui:detail", campaign_id=campaign.id)
     return render(request, "sonar_ui/new.html", {"form": form})
+
+
+def _add_service_error(form: CampaignForm, detail: str) -> None:
+    """Put "field: message" errors from the services next to their field."""
+    field, sep, message = detail.partition(": ")
+    if sep and field in form.fields:
+        form.add_error(field, message)
+    else:
+        form.add_error(None, detail)
 
 
 @login_required

@@ -86,7 +86,8 @@ def test_a_bad_schema_in_the_form_shows_the_error_and_creates_nothing(
     )
     page.get_by_role("button", name="Save draft").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("input_schema")
+    # The service's complaint sits under the field it is about.
+    expect(page.locator("#id_input_schema_error")).to_contain_text("unknown type 'complex'")
     expect(page.get_by_role("heading", level=1)).to_have_text("New campaign")
     expect(page.get_by_label("Name")).to_have_value("Broken")  # nothing typed is lost
     assert not Campaign.objects.exists()
@@ -142,9 +143,12 @@ def test_alice_closes_her_campaign_and_the_unspent_bounty_returns_to_her_wallet(
     expect(wallet).to_contain_text("9,000.00")
     page.get_by_role("link", name="Diabetes to close").first.click()
 
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Close and settle").click()
 
     expect(page.locator(".messages")).to_contain_text("the rest returns to your wallet")
+    assert "Close the campaign now?" in questions[0]  # a confirmation came first
     expect(page.get_by_role("heading", level=1).locator(".tag")).to_have_text("completed")
     expect(page.locator("dl.facts")).to_contain_text("closed by the owner")
     expect(page.get_by_role("link", name="Download the final model")).to_be_visible()
