@@ -31,6 +31,10 @@ TEST_CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{1 + _worker_index}
 # backend on first use, and an eager .delay() early in the session would freeze them empty.
 CELERY_BROKER_URL = TEST_CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = TEST_CELERY_BROKER_URL
+# Celery prefers the CELERY_BROKER_URL environment variable over any setting; CI exports it
+# (database 0), so drop it here or every xdist worker would share one queue.
+os.environ.pop("CELERY_BROKER_URL", None)
+os.environ.pop("CELERY_RESULT_BACKEND", None)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
