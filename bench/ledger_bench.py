@@ -24,6 +24,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -232,6 +233,10 @@ def main() -> None:
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database; the benchmark is for it.")
     # Blobs and the platform's signing key go to a throw-away directory.
     os.environ["SONAR_VAR_DIR"] = tempfile.mkdtemp(prefix="ledger-bench-")
+    # Production settings: with DEBUG on, Django would also log every query it runs.
+    os.environ["DEBUG"] = "False"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("CAPSULE_PASSPHRASE", secrets.token_urlsafe(20))
     _django()
     from django.db import connection
 

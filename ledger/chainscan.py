@@ -8,6 +8,7 @@ another platform's API.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from ledger.canonical import (
     LEAF_PREFIX,
     TRANSFER_PAYLOAD_PREFIX,
     kind_json,
+    transfer_payload,
 )
 from ledger.errors import ChainBrokenError
 
@@ -139,6 +141,63 @@ class ChainScanner:
             self.last_timestamp = last_timestamp
 
 
+# A transfer row: (id, entry seq, amount_minor, memo, kind, campaign_id, debit public id,
+# debit kind, credit public id, credit kind), in entry order.
+TransferRow = tuple[int, int, int, str, str, int | None, str, str, str, str]
+
+
+def check_transfers(
+    entries: Sequence[tuple[int, str, int | None, str]], rows: Iterable[TransferRow]
+) -> int:
+    """Every transfer row matches the entry it points at, and every transfer entry has its row.
+
+    entries are (seq, kind, campaign_id, payload_json) of the entries that record a transfer,
+    in seq order. Raises ChainBrokenError at the lowest seq where the two disagree; returns how
+    many transfers were checked.
+    """
+    loads = json.loads
+    pending = iter(entries)
+    entry = next(pending, None)
+    count = 0
+    for row in rows:
+        transfer_id, seq, amount, memo, kind, campaign, debit, debit_kind, credit, credit_kind = row
+        if entry is not None and entry[0] < seq:
+            raise ChainBrokenError(
+                f"seq {entry[0]}: the entry records a transfer that has no transfer row.",
+                seq=entry[0],
+            )
+        if entry is None or entry[0] != seq:
+            raise ChainBrokenError(
+                f"seq {seq}: transfer #{transfer_id} points at it, but the entry records no "
+                "transfer.",
+                seq=seq,
+            )
+        # The entry's text is the one its hash covers; parsing it is cheaper than re-encoding
+        # the row, and comparing dicts catches any field that differs.
+        expected = transfer_payload(
+            amount_minor=amount,
+            debit=debit,
+            debit_kind=debit_kind,
+            credit=credit,
+            credit_kind=credit_kind,
+            memo=memo,
+        )
+        if entry[1] != kind or entry[2] != campaign or loads(entry[3]) != expected:
+            raise ChainBrokenError(
+                f"seq {seq}: transfer #{transfer_id} ({amount} from {debit} to {credit}) does "
+                f"not match what the entry records ({entry[3]}).",
+                seq=seq,
+            )
+        count += 1
+        entry = next(pending, None)
+    if entry is not None:
+        raise ChainBrokenError(
+            f"seq {entry[0]}: the entry records a transfer that has no transfer row.",
+            seq=entry[0],
+        )
+    return count
+
+
 @dataclass
 class Segment:
     """What one worker learned about entries start..start+span-1 (a Merkle-aligned stretch)."""
@@ -157,6 +216,9 @@ class Segment:
     partial_subtrees: dict[int, list[bytes]] = field(default_factory=dict)
     transfer_entries: list[tuple[int, str, int | None, str]] = field(default_factory=list)
     error: tuple[int | None, str] | None = None
+    # Set by workers that also checked the segment's transfer rows.
+    transfers_checked: int | None = None
+    transfer_error: tuple[int | None, str] | None = None
 
 
 def segment_from_scanner(
@@ -222,10 +284,22 @@ def feed_from_postgres(conn, scanner: ChainScanner, start: int, upto: int) -> No
         cursor.close()
 
 
+POSTGRES_TRANSFERS_SQL = (
+    "SELECT t.id, t.entry_id, t.amount_minor, t.memo, t.kind, t.campaign_id, d.public_id, "
+    "d.kind, c.public_id, c.kind FROM ledger_transfer t "
+    "JOIN ledger_account d ON d.id = t.debit_id JOIN ledger_account c ON c.id = t.credit_id "
+    "WHERE t.entry_id BETWEEN %s AND %s ORDER BY t.entry_id"
+)
+
+
 def scan_postgres_segment(
     conninfo: dict, kinds: Sequence[str], start: int, span: int, upto: int, sizes: Sequence[int]
 ) -> Segment:
-    """A worker process: read entries start..upto over its own connection and scan them."""
+    """A worker process: scan entries start..upto over its own connection, and their transfers.
+
+    The transfer verdict is kept apart from the chain's: the caller reports chain problems of
+    every segment before any transfer problem, as a single pass would.
+    """
     import psycopg
 
     scanner = ChainScanner(kinds=kinds, start_seq=start, prev_hash=None)
@@ -235,6 +309,16 @@ def scan_postgres_segment(
             feed_from_postgres(conn, scanner, start, upto)
         except ChainBrokenError as exc:
             error = (exc.seq, str(exc))
-    segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
-    segment.error = error
+        segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
+        segment.error = error
+        if error is None:
+            cursor = psycopg.Cursor(conn)
+            cursor.execute(POSTGRES_TRANSFERS_SQL, [start, upto], binary=True)
+            try:
+                segment.transfers_checked = check_transfers(
+                    scanner.transfer_entries, cursor.fetchall()
+                )
+            except ChainBrokenError as exc:
+                segment.transfer_error = (exc.seq, str(exc))
+            cursor.close()
     return segment

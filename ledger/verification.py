@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import time
@@ -18,12 +17,12 @@ from ledger.canonical import (
     GENESIS_HASH,
     checkpoint_statement,
     format_timestamp,
-    transfer_payload,
 )
 from ledger.chainscan import (
     ChainScanner,
     Row,
     Segment,
+    check_transfers,
     feed_from_postgres,
     scan_postgres_segment,
     segment_from_scanner,
@@ -71,8 +70,11 @@ class _Scan:
     last_hash: str = GENESIS_HASH
     # Merkle root of every checkpoint size, and of the whole chain
     roots: dict[int, bytes] = field(default_factory=dict)
-    # seq -> (kind, campaign_id, payload_json) of every entry that records a transfer
-    transfer_entries: dict[int, tuple[str, int | None, str]] = field(default_factory=dict)
+    # (seq, kind, campaign_id, payload_json) of every entry that records a transfer, in order
+    transfer_entries: list[tuple[int, str, int | None, str]] = field(default_factory=list)
+    # When worker processes already checked the transfers: how many, and the first problem
+    transfers_checked: int | None = None
+    transfer_error: tuple[int | None, str] | None = None
 
 
 def _sqlite_rows(start: int, upto: int) -> Iterator[list[Row]]:
@@ -218,10 +220,16 @@ def _scan_chain(
         if segment.root is not None:
             frontier.append(segment.root)
             scan.roots[segment.start - 1 + segment.span] = frontier.root()
-        for seq, kind, campaign, payload in segment.transfer_entries:
-            scan.transfer_entries[seq] = (kind, campaign, payload)
+        scan.transfer_entries.extend(segment.transfer_entries)
     scan.count = expected - 1
     scan.last_hash = last_hash
+    if all(s.transfers_checked is not None or s.transfer_error is not None for s in segments):
+        # The workers checked the transfers too; their verdict waits for _check_transfers, so
+        # that chain and head problems are reported first, as in a single pass.
+        scan.transfers_checked = sum(s.transfers_checked or 0 for s in segments)
+        scan.transfer_error = next(
+            (s.transfer_error for s in segments if s.transfer_error is not None), None
+        )
     return scan
 
 
@@ -276,42 +284,13 @@ def _transfer_rows(head_seq: int) -> Iterator[tuple]:
 
 
 def _check_transfers(scan: _Scan, head_seq: int) -> int:
-    """Every transfer row matches its entry, and every transfer entry has its row."""
-    recorded = dict(scan.transfer_entries)
-    count = 0
-    loads = json.loads
-    for row in _transfer_rows(head_seq):
-        transfer_id, seq, amount, memo, kind, campaign, debit, debit_kind, credit, credit_kind = row
-        count += 1
-        entry = recorded.pop(seq, None)
-        if entry is None:
-            raise ChainBrokenError(
-                f"seq {seq}: transfer #{transfer_id} points at it, but the entry records no "
-                "transfer.",
-                seq=seq,
-            )
-        # The entry's text is the one its hash covers; parsing it is cheaper than re-encoding
-        # the row, and a dict compare catches any field that differs.
-        expected = transfer_payload(
-            amount_minor=amount,
-            debit=debit,
-            debit_kind=debit_kind,
-            credit=credit,
-            credit_kind=credit_kind,
-            memo=memo,
-        )
-        if entry[0] != kind or entry[1] != campaign or loads(entry[2]) != expected:
-            raise ChainBrokenError(
-                f"seq {seq}: transfer #{transfer_id} ({amount} from {debit} to {credit}) does "
-                f"not match what the entry records ({entry[2]}).",
-                seq=seq,
-            )
-    if recorded:
-        seq = min(recorded)
-        raise ChainBrokenError(
-            f"seq {seq}: the entry records a transfer that has no transfer row.", seq=seq
-        )
-    return count
+    """Transfers against their entries: done by the workers, or here for an in-process scan."""
+    if scan.transfer_error is not None:
+        seq, message = scan.transfer_error
+        raise ChainBrokenError(message, seq=seq)
+    if scan.transfers_checked is not None:
+        return scan.transfers_checked
+    return check_transfers(scan.transfer_entries, _transfer_rows(head_seq))
 
 
 def _check_balances() -> int:

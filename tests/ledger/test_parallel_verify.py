@@ -6,7 +6,7 @@ import pytest
 
 from ledger import services, verification
 from ledger.errors import ChainBrokenError
-from ledger.models import Entry
+from ledger.models import Entry, Transfer
 from tests.ledger.conftest import append, key, on_postgres, sql
 
 pytestmark = [on_postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -33,7 +33,7 @@ def long_chain(alice, bob, platform_key, monkeypatch):
     monkeypatch.setattr(verification, "PARALLEL_MIN_SEGMENT", 16)
     yield
     # Committed tampering: put the triggers back as the migrations left them.
-    for table in ("ledger_entry", "ledger_head"):
+    for table in ("ledger_entry", "ledger_head", "ledger_transfer"):
         sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     sql(
         "DO $$ DECLARE t record; BEGIN FOR t IN SELECT c.relname, g.tgname FROM pg_trigger g "
@@ -78,6 +78,13 @@ def test_workers_name_the_same_first_bad_seq_as_a_single_pass(long_chain):
     tamper(
         "UPDATE ledger_entry SET prev_hash = %s WHERE seq = 65", [Entry.objects.get(seq=64).hash]
     )
+    # A transfer row changed behind its entry's back, in the third segment.
+    moved = Transfer.objects.filter(entry_id__gt=128).order_by("entry_id").first()
+    sql("ALTER TABLE ledger_transfer DISABLE TRIGGER USER")
+    sql("UPDATE ledger_transfer SET amount_minor = 4 WHERE id = %s", [moved.pk])
+    assert verdict(3) == verdict(1)
+    assert verdict(3).startswith(f"broken: seq {moved.entry_id}: transfer #{moved.pk}")
+    sql("UPDATE ledger_transfer SET amount_minor = 3 WHERE id = %s", [moved.pk])
     # The last entry of a segment, whose absence only the next segment can notice.
     tamper("DELETE FROM ledger_entry WHERE seq = 64", None)
     assert verdict(3) == verdict(1)
