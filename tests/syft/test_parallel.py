@@ -51,7 +51,9 @@ def test_daemonic_processes_compute_in_process_instead_of_starting_a_pool(pailli
     public_key, _ = paillier_keys
     weights = EncryptedArray.encrypt(public_key, np.arange(6), exponent=0)
     matrix = np.arange(36).reshape(6, 6) - 17
-    context = multiprocessing.get_context("fork")
+    # spawn, not fork: the test process (a pytest-xdist worker) runs threads, and a forked
+    # child can inherit one of their locks held and hang.
+    context = multiprocessing.get_context("spawn")
     results = context.Queue()
     child = context.Process(
         target=_matvec_in_daemon,
