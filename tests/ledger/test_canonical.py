@@ -141,3 +141,49 @@ def test_postgresql_formats_timestamps_exactly_like_python():
                 [moment],
             )
             assert cursor.fetchone()[0] == format_timestamp(moment)
+
+
+@given(
+    entries=st.lists(
+        st.tuples(
+            st.none() | st.integers(min_value=1, max_value=2**62),
+            st.sampled_from(EntryKind.values),
+            st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+            st.integers(min_value=0, max_value=10**12),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_verifiers_fast_path_renders_entries_exactly_as_they_were_hashed(entries):
+    from ledger.chainscan import ChainScanner
+
+    rows, prev, moment = [], GENESIS_HASH, datetime(2020, 1, 1, tzinfo=UTC)
+    for seq, (campaign, kind, payload, micros) in enumerate(entries, start=1):
+        moment += timedelta(microseconds=micros)
+        fields = dict(
+            version=1,
+            seq=seq,
+            prev_hash=prev,
+            kind=kind,
+            campaign_id=campaign,
+            payload_json=canonical_json(payload),
+            timestamp=format_timestamp(moment),
+        )
+        prev = entry_hash(**fields)
+        rows.append(
+            (
+                seq,
+                1,
+                fields["timestamp"],
+                kind,
+                campaign,
+                fields["payload_json"],
+                fields["prev_hash"],
+                prev,
+            )
+        )
+    scanner = ChainScanner(kinds=EntryKind.values)
+    scanner.feed(rows)
+    assert scanner.count == len(entries)
+    assert [leaf.hex() for leaf in scanner.leaves] == [row[7] for row in rows]
