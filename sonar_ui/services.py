@@ -35,6 +35,7 @@ from sonar_ui.errors import (
 )
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, ModelVersion, Payout
 from syft import wire
+from syft.encrypted import EncryptedArray
 from syft.errors import HeadroomExhaustedError, PayloadTooLargeError, SyftError
 from syft.models import LinearModel, model_for
 
@@ -528,8 +529,8 @@ class StaleGradientError(Exception):
     """The gradient was computed on weights so old that it no longer fits the current model."""
 
 
-def _candidate(campaign: Campaign, submission: GradientSubmission) -> str:
-    """current − lr·gradient/n on ciphertexts, as a blob address."""
+def _candidate(campaign: Campaign, submission: GradientSubmission) -> tuple[str, EncryptedArray]:
+    """current − lr·gradient/n on ciphertexts: its blob address and the array itself."""
     model = campaign_model(campaign)
     shape = tuple(model.weight_shape)
     gradient = _load(campaign, submission.blob_address, shape)
@@ -546,10 +547,10 @@ def _candidate(campaign: Campaign, submission: GradientSubmission) -> str:
             f"fixed-point scale no longer fits version {campaign.current_version}; download "
             "the current model and compute it again."
         ) from exc
-    return ledger.blob_put(wire.encrypted_to_bytes(candidate), kind="model")
+    return ledger.blob_put(wire.encrypted_to_bytes(candidate), kind="model"), candidate
 
 
-def _publishable(campaign: Campaign, candidate: str) -> str:
+def _publishable(campaign: Campaign, candidate: str, array: EncryptedArray) -> str:
     """The candidate, re-encrypted at a fresh scale by the capsule when headroom runs low.
 
     Every update grows the weights' fixed-point scale (about 90 bits a round); mines compute
@@ -557,8 +558,7 @@ def _publishable(campaign: Campaign, candidate: str) -> str:
     keeps every gradient evaluable. Refreshing costs the capsule one encryption per weight,
     so it is done only when needed.
     """
-    shape = tuple(campaign_model(campaign).weight_shape)
-    if _load(campaign, candidate, shape).headroom_bits() >= REFRESH_BELOW_HEADROOM_BITS:
+    if array.headroom_bits() >= REFRESH_BELOW_HEADROOM_BITS:
         return candidate
     return capsule.model_refresh(campaign_id=campaign.id, encrypted_weights_blob=candidate)
 
@@ -575,7 +575,7 @@ def payout_for(*, bounty_minor: int, target_ppm: int, delta_ppm: int, remaining_
 
 def _evaluate(campaign: Campaign, submission: GradientSubmission) -> None:
     try:
-        candidate = _candidate(campaign, submission)
+        candidate, candidate_array = _candidate(campaign, submission)
     except StaleGradientError as exc:
         _reject(campaign, submission, reason=str(exc))
         return
@@ -604,7 +604,7 @@ def _evaluate(campaign: Campaign, submission: GradientSubmission) -> None:
     )
     payout = min(earned, campaign.remaining_minor)
     number = campaign.current_version + 1
-    candidate = _publishable(campaign, candidate)
+    candidate = _publishable(campaign, candidate, candidate_array)
     submission.status = GradientSubmission.Status.ACCEPTED
     submission.payout_minor = payout
     submission.reason = (
