@@ -282,10 +282,10 @@ POSTGRES_TRANSFERS_SQL = (
 )
 
 
-def scan_postgres_segment(
-    conninfo: dict, kinds: Sequence[str], start: int, span: int, upto: int, sizes: Sequence[int]
+def scan_postgres(
+    conn, kinds: Sequence[str], start: int, span: int, upto: int, sizes: Sequence[int]
 ) -> Segment:
-    """A worker process: scan entries start..upto over its own connection, and their transfers.
+    """Scan entries start..upto over a psycopg connection, then their transfers.
 
     The transfer verdict is kept apart from the chain's: the caller reports chain problems of
     every segment before any transfer problem, as a single pass would.
@@ -294,21 +294,29 @@ def scan_postgres_segment(
 
     scanner = ChainScanner(kinds=kinds, start_seq=start, prev_hash=None)
     error = None
-    with psycopg.connect(**conninfo) as conn:
+    try:
+        feed_from_postgres(conn, scanner, start, upto)
+    except ChainBrokenError as exc:
+        error = (exc.seq, str(exc))
+    segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
+    segment.error = error
+    if error is None:
+        cursor = psycopg.Cursor(conn)
         try:
-            feed_from_postgres(conn, scanner, start, upto)
-        except ChainBrokenError as exc:
-            error = (exc.seq, str(exc))
-        segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
-        segment.error = error
-        if error is None:
-            cursor = psycopg.Cursor(conn)
             cursor.execute(POSTGRES_TRANSFERS_SQL, [start, upto], binary=True)
-            try:
-                segment.transfers_checked = check_transfers(
-                    scanner.transfer_entries, cursor.fetchall()
-                )
-            except ChainBrokenError as exc:
-                segment.transfer_error = (exc.seq, str(exc))
+            segment.transfers_checked = check_transfers(scanner.transfer_entries, cursor.fetchall())
+        except ChainBrokenError as exc:
+            segment.transfer_error = (exc.seq, str(exc))
+        finally:
             cursor.close()
     return segment
+
+
+def scan_postgres_segment(
+    conninfo: dict, kinds: Sequence[str], start: int, span: int, upto: int, sizes: Sequence[int]
+) -> Segment:
+    """A worker process: scan_postgres over its own connection."""
+    import psycopg
+
+    with psycopg.connect(**conninfo) as conn:
+        return scan_postgres(conn, kinds, start, span, upto, sizes)

@@ -23,7 +23,7 @@ from ledger.chainscan import (
     Row,
     Segment,
     check_transfers,
-    feed_from_postgres,
+    scan_postgres,
     scan_postgres_segment,
     segment_from_scanner,
 )
@@ -35,7 +35,8 @@ from ledger.signing import platform_key_fingerprint, platform_public_key
 BATCH_SIZE = 10_000
 # Worker processes pay for themselves only on long chains.
 PARALLEL_MIN_ENTRIES = 50_000
-PARALLEL_MIN_SEGMENT = 1 << 14
+PARALLEL_MIN_SEGMENT = 1 << 13
+KINDS = sorted(ENTRY_KINDS)
 
 
 @dataclass
@@ -108,19 +109,19 @@ def _scan_here(
     start: int, span: int, upto: int, sizes: list[int], progress: Callable[[int], None] | None
 ) -> Segment:
     """Scan in this process, over Django's connection (and inside its transaction)."""
-    scanner = ChainScanner(kinds=ENTRY_KINDS, start_seq=start, prev_hash=None)
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        segment = scan_postgres(connection.connection, KINDS, start, span, upto, sizes)
+        if progress is not None:
+            progress(segment.count)
+        return segment
+    scanner = ChainScanner(kinds=KINDS, start_seq=start, prev_hash=None)
     error = None
     try:
-        if connection.vendor == "postgresql":
-            connection.ensure_connection()
-            feed_from_postgres(connection.connection, scanner, start, upto)
+        for rows in _sqlite_rows(start, upto):
+            scanner.feed(rows)
             if progress is not None:
-                progress(scanner.count)
-        else:
-            for rows in _sqlite_rows(start, upto):
-                scanner.feed(rows)
-                if progress is not None:
-                    progress(len(rows))
+                progress(len(rows))
     except ChainBrokenError as exc:
         error = (exc.seq, str(exc))
     segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
@@ -148,9 +149,11 @@ def _postgres_conninfo() -> dict:
 
 def _segments(head_seq: int, jobs: int) -> tuple[int, list[tuple[int, int]]]:
     """Merkle-aligned stretches of the chain: (span, [(start, upto), ...])."""
-    pieces = max(1, jobs * 2) if jobs > 1 else 1
-    span = 1 << max(0, (-(-head_seq // pieces) - 1).bit_length())
-    span = max(span, PARALLEL_MIN_SEGMENT) if jobs > 1 else span
+    if jobs <= 1:
+        span = 1 << max(0, (head_seq - 1).bit_length())
+    else:
+        # Several stretches per process, so that whoever finishes early takes another.
+        span = max(PARALLEL_MIN_SEGMENT, 1 << max(0, (-(-head_seq // (jobs * 4)) - 1).bit_length()))
     return span, [(offset + 1, min(offset + span, head_seq)) for offset in range(0, head_seq, span)]
 
 
@@ -163,25 +166,33 @@ def _scan_chain(
         return scan
     sizes = sorted(set(sizes) | {head_seq})
     span, pieces = _segments(head_seq, jobs)
-    if len(pieces) > 1:
-        conninfo = _postgres_conninfo()
-        kinds = sorted(ENTRY_KINDS)
-        # Spawned, not forked: a child must not inherit this process's database connection.
-        # The workers import only ledger.chainscan, never Django.
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(pieces)), mp_context=multiprocessing.get_context("spawn")
-        ) as pool:
-            futures = [
-                pool.submit(scan_postgres_segment, conninfo, kinds, start, span, upto, sizes)
-                for start, upto in pieces
-            ]
-            segments = []
-            for future in futures:
-                segments.append(future.result())
-                if progress is not None:
-                    progress(segments[-1].count)
-    else:
+    if len(pieces) == 1:
         segments = [_scan_here(1, span, head_seq, sizes, progress)]
+    else:
+        conninfo = _postgres_conninfo()
+        # Spawned, not forked: a child must not inherit this process's database connection.
+        # The workers import only ledger.chainscan and psycopg, never Django.
+        with ProcessPoolExecutor(
+            max_workers=min(jobs - 1, len(pieces) - 1),
+            mp_context=multiprocessing.get_context("spawn"),
+        ) as pool:
+            # The workers take stretches from the end while this process, already running,
+            # takes them from the start, until the two meet.
+            futures = {
+                start: pool.submit(scan_postgres_segment, conninfo, KINDS, start, span, upto, sizes)
+                for start, upto in reversed(pieces)
+            }
+            done: dict[int, Segment] = {}
+            for start, upto in pieces:
+                if not futures[start].cancel():
+                    break
+                done[start] = _scan_here(start, span, upto, sizes, progress)
+            for start, _upto in pieces:
+                if start not in done:
+                    done[start] = futures[start].result()
+                    if progress is not None:
+                        progress(done[start].count)
+        segments = [done[start] for start, _upto in pieces]
 
     # Stitch the segments together exactly as one pass over the chain would have: the same
     # checks, in the same order, so the same first bad seq is named.
@@ -376,8 +387,9 @@ def ledger_verify(
 ) -> VerifyReport:
     """Check the whole ledger; raise ChainBrokenError naming the first bad seq.
 
-    jobs: worker processes for the hash chain on PostgreSQL (default: one per CPU). Inside a
-    caller's transaction the check runs in-process, since workers could not see its rows.
+    jobs: processes for the hash chain on PostgreSQL, this one included (default: one per
+    CPU). Inside a caller's transaction the check runs in-process, since workers could not see
+    its rows.
     """
     started = time.perf_counter()
     report = VerifyReport()
