@@ -26,9 +26,7 @@ import json
 import multiprocessing
 import os
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -328,13 +326,6 @@ def main() -> None:
         )
     finally:
         connection.creation.destroy_test_db(original, verbosity=0, keepdb=False)
-        # Signing the checkpoint started a gpg-agent for the throw-away key; stop it.
-        subprocess.run(
-            ["gpgconf", "--homedir", str(Path(os.environ["SONAR_VAR_DIR"]) / "gnupg"), "--kill",
-             "gpg-agent"],
-            capture_output=True,
-        )  # fmt: skip
-        shutil.rmtree(os.environ["SONAR_VAR_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
