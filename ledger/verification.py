@@ -37,7 +37,6 @@ BATCH_SIZE = 10_000
 PARALLEL_MIN_ENTRIES = 50_000
 PARALLEL_MIN_SEGMENT = 1 << 13
 KINDS = sorted(ENTRY_KINDS)
-_START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @dataclass
@@ -171,12 +170,11 @@ def _scan_chain(
         segments = [_scan_here(1, span, head_seq, sizes, progress)]
     else:
         conninfo = _postgres_conninfo()
-        # Forked workers start in milliseconds (spawned ones spend a third of a second
-        # importing). A forked child inherits this process's database connection but never
-        # touches it: it opens its own, and leaves through os._exit, which closes nothing.
+        # Spawned, not forked: a child must not inherit this process's database connection.
+        # The workers import only ledger.chainscan and psycopg, never Django.
         with ProcessPoolExecutor(
             max_workers=min(jobs - 1, len(pieces) - 1),
-            mp_context=multiprocessing.get_context(_START_METHOD),
+            mp_context=multiprocessing.get_context("spawn"),
         ) as pool:
             # The workers take stretches from the end while this process, already running,
             # takes them from the start, until the two meet.
