@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +38,20 @@ BATCH_SIZE = 10_000
 PARALLEL_MIN_ENTRIES = 50_000
 PARALLEL_MIN_SEGMENT = 1 << 13
 KINDS = sorted(ENTRY_KINDS)
+
+
+def _start_method() -> str:
+    """fork when this process runs one thread; otherwise spawn.
+
+    A forked worker starts in milliseconds (a spawned one spends a third of a second importing),
+    but fork copies only the calling thread: a lock another thread held at that moment (logging,
+    a connection pool) would stay locked forever in the child. So fork only when no other thread
+    exists, as in manage.py ledger_verify and the benchmark; a threaded server or worker gets
+    spawn.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 @dataclass
@@ -170,16 +185,21 @@ def _scan_chain(
         segments = [_scan_here(1, span, head_seq, sizes, progress)]
     else:
         conninfo = _postgres_conninfo()
-        # Spawned, not forked: a child must not inherit this process's database connection.
-        # The workers import only ledger.chainscan and psycopg, never Django.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        # A forked child inherits this process's database connection but never touches it: it
+        # opens its own, and leaves through os._exit, which closes nothing.
         with ProcessPoolExecutor(
             max_workers=min(jobs - 1, len(pieces) - 1),
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(_start_method()),
         ) as pool:
             # The workers take stretches from the end while this process, already running,
             # takes them from the start, until the two meet.
             futures = {
-                start: pool.submit(scan_postgres_segment, conninfo, KINDS, start, span, upto, sizes)
+                start: pool.submit(
+                    scan_postgres_segment, conninfo, snapshot, KINDS, start, span, upto, sizes
+                )
                 for start, upto in reversed(pieces)
             }
             done: dict[int, Segment] = {}

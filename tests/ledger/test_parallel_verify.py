@@ -89,3 +89,26 @@ def test_workers_name_the_same_first_bad_seq_as_a_single_pass(long_chain):
     tamper("DELETE FROM ledger_entry WHERE seq = 64", None)
     assert verdict(3) == verdict(1)
     assert verdict(3).startswith("broken: seq 64: missing")
+
+
+def test_a_worker_sees_the_callers_snapshot_not_entries_committed_since(db):
+    import psycopg
+
+    from ledger.chainscan import scan_postgres_segment
+
+    for n in range(3):
+        append(payload={"n": n})
+    conninfo = verification._postgres_conninfo()
+    with psycopg.connect(**conninfo) as caller:
+        caller.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        snapshot = caller.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        append(payload={"n": "committed after the snapshot"})
+
+        def scan(snapshot: str | None):
+            return scan_postgres_segment(conninfo, snapshot, verification.KINDS, 1, 8, 8, [])
+
+        in_snapshot, current = scan(snapshot), scan(None)
+
+    assert (in_snapshot.count, in_snapshot.error) == (3, None)
+    assert (current.count, current.error) == (4, None)
+    assert in_snapshot.last_hash == Entry.objects.get(seq=3).hash

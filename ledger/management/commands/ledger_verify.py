@@ -38,6 +38,9 @@ class Command(BaseCommand):
         show = progress or self.stderr.isatty()
         # tqdm redraws with carriage returns, so it writes to the stream under Django's wrapper.
         stream = getattr(self.stderr, "_out", sys.stderr)
+        # No tqdm monitor thread: ledger_verify forks its workers only from a process that runs
+        # a single thread, and spawns slower ones otherwise.
+        tqdm.monitor_interval = 0
         bar = tqdm(total=ledger_size(), unit="entries", disable=not show, file=stream)
         try:
             report = ledger_verify(jobs=jobs, progress=bar.update if show else None)
