@@ -210,8 +210,23 @@ def campaign_validation_data_upload(
         raise CampaignError(str(exc), code="invalid_validation_data") from exc
 
 
+def _insufficient_funds(campaign: Campaign, balance: int) -> CampaignError:
+    return CampaignError(
+        f"Launching '{campaign.name}' needs {format_minor(campaign.bounty_minor)} in your "
+        f"wallet; it holds {format_minor(balance)}. Deposit the difference first.",
+        code="insufficient_funds",
+        status_code=402,
+    )
+
+
 def campaign_launch(*, campaign_id: int, user: User) -> Campaign:
-    """Escrow the bounty, make the key pair, publish v0 and measure it — all or nothing."""
+    """Escrow the bounty, make the key pair, publish v0 and measure it — all or nothing.
+
+    Every ledger write locks the ledger's head until this transaction commits, and so stalls
+    every other campaign's gradients and payouts meanwhile. So the slow cryptography (making
+    the key pair, encrypting and scoring v0) comes first, and the launch's own entries last.
+    The capsule records key.published as it stores the key, so that entry leads.
+    """
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
         _owned_draft(campaign, user)
@@ -222,6 +237,31 @@ def campaign_launch(*, campaign_id: int, user: User) -> Campaign:
             )
         owner_wallet = ledger.account_wallet_for_user(user=campaign.owner)
         escrow = ledger.account_escrow_for_campaign(campaign_id=campaign.id)
+        # Before seconds of key generation: a launch that cannot pay fails at once. The
+        # transfer below checks again, under its locks.
+        balance = account_balance(account=owner_wallet)
+        if balance < campaign.bounty_minor:
+            raise _insufficient_funds(campaign, balance)
+        spec = campaign_model_spec(campaign)
+        capsule.keypair_create(campaign_id=campaign.id, spec=spec)
+        model = campaign_model(campaign)
+        if campaign.initial_weights is not None:
+            weights = np.asarray(campaign.initial_weights, dtype=np.float64)
+        else:
+            weights = model.initial_weights(method="zeros")
+        address = capsule.model_encrypt_initial(campaign_id=campaign.id, weights=weights)
+        score = capsule.model_score(campaign_id=campaign.id, encrypted_weights_blob=address)
+        start_ppm = round(score * PPM)
+        if start_ppm >= campaign.target_accuracy_ppm:
+            raise CampaignError(
+                f"The starting model of '{campaign.name}' already scores "
+                f"{format_ppm(start_ppm)}, at or above the target "
+                f"{format_ppm(campaign.target_accuracy_ppm)}; raise the target.",
+                code="target_already_reached",
+            )
+        ModelVersion.objects.create(
+            campaign=campaign, number=0, blob_address=address, accuracy_ppm=start_ppm
+        )
         ledger.ledger_append(
             kind="campaign.launched",
             campaign_id=campaign.id,
@@ -246,33 +286,8 @@ def campaign_launch(*, campaign_id: int, user: User) -> Campaign:
                 campaign_id=campaign.id,
             )
         except InsufficientFundsError as exc:
-            balance = account_balance(account=owner_wallet)
-            raise CampaignError(
-                f"Launching '{campaign.name}' needs {format_minor(campaign.bounty_minor)} in your "
-                f"wallet; it holds {format_minor(balance)}. Deposit the difference first.",
-                code="insufficient_funds",
-                status_code=402,
-            ) from exc
-        spec = campaign_model_spec(campaign)
-        capsule.keypair_create(campaign_id=campaign.id, spec=spec)
-        model = campaign_model(campaign)
-        if campaign.initial_weights is not None:
-            weights = np.asarray(campaign.initial_weights, dtype=np.float64)
-        else:
-            weights = model.initial_weights(method="zeros")
-        address = capsule.model_encrypt_initial(campaign_id=campaign.id, weights=weights)
-        score = capsule.model_score(campaign_id=campaign.id, encrypted_weights_blob=address)
-        start_ppm = round(score * PPM)
-        if start_ppm >= campaign.target_accuracy_ppm:
-            raise CampaignError(
-                f"The starting model of '{campaign.name}' already scores "
-                f"{format_ppm(start_ppm)}, at or above the target "
-                f"{format_ppm(campaign.target_accuracy_ppm)}; raise the target.",
-                code="target_already_reached",
-            )
-        ModelVersion.objects.create(
-            campaign=campaign, number=0, blob_address=address, accuracy_ppm=start_ppm
-        )
+            # The wallet was spent while the key was being made.
+            raise _insufficient_funds(campaign, account_balance(account=owner_wallet)) from exc
         ledger.ledger_append(
             kind="model.published",
             campaign_id=campaign.id,
