@@ -12,7 +12,11 @@ For 1 and 8 writer processes, in one run, on a scratch database it creates and d
 - verify_per_s: ledger_verify (every hash, link, transfer, balance, checkpoint root and
   signature) over 100 000 entries, with as many worker processes as writers (at most one per
   CPU: verify_jobs);
-- hash_per_s: sha256 over the same entries' canonical bytes already in memory, one thread.
+- hash_per_s: sha256 over the same entries' canonical bytes already in memory, one thread;
+- read_per_s: for context, the same entries' columns as ledger_verify selects them, streamed out
+  of PostgreSQL with COPY by as many processes as verify_jobs, which do nothing with them. No
+  verifier that reads the ledger from PostgreSQL can be faster, so read_over_hash is the best
+  verify_over_hash this machine allows.
 
 Targets: chained_per_s / plain_per_s >= 0.3 at 8 writers; verify_per_s / hash_per_s >= 0.25.
 Each figure is the median of --repeat runs; each ratio the median of the runs' ratios.
@@ -87,6 +91,27 @@ def _plain_worker(database_url: str, rows: list, in_transaction: bool, barrier, 
         else:
             with connection.cursor() as cursor:
                 cursor.execute(insert, row)  # autocommit: the server's implicit transaction
+    results.put((started, time.time()))
+
+
+def _read_worker(database_url: str, start: int, upto: int, barrier, results) -> None:
+    import psycopg
+
+    from ledger.chainscan import POSTGRES_ROWS_SQL
+
+    with psycopg.connect(database_url) as conn:
+        # ledger_verify's own SELECT, without its batch LIMIT, streamed as one COPY.
+        select = psycopg.ClientCursor(conn).mogrify(
+            POSTGRES_ROWS_SQL.rsplit(" LIMIT ", 1)[0], [start, upto]
+        )
+        barrier.wait()
+        started = time.time()
+        rows = 0
+        with conn.cursor().copy(f"COPY ({select}) TO STDOUT") as copy:
+            for _row in copy:
+                rows += 1
+    if rows != upto - start + 1:
+        raise SystemExit(f"read {rows} rows of seq {start}..{upto}")
     results.put((started, time.time()))
 
 
@@ -222,6 +247,16 @@ def measure_hashing(data: list[bytes]) -> float:
     return len(data) / (time.perf_counter() - started)
 
 
+def measure_read(database_url: str, entries: int, jobs: int) -> float:
+    """Entries per second PostgreSQL streams to jobs processes that only count them."""
+    step = -(-entries // jobs)
+    pieces = [
+        (database_url, start, min(start + step - 1, entries))
+        for start in range(1, entries + 1, step)
+    ]
+    return entries / _run(_read_worker, pieces)
+
+
 def measure_verify(jobs: int) -> float:
     from ledger.verification import ledger_verify
 
@@ -286,23 +321,27 @@ def main() -> None:
         for row in rows:
             # ledger_verify's processes: one per writer, but no more than the CPUs.
             row["verify_jobs"] = min(row["writers"], os.cpu_count() or 1)
-            hashing, verifying, ratios = [], [], []
+            hashing, verifying, reading, ratios, floors = [], [], [], [], []
             for _ in range(args.repeat):
                 # Hashing just before and just after each verification: a busy machine slows
                 # both alike, so the ratio is taken pair by pair.
                 before = measure_hashing(data)
                 verifying.append(measure_verify(jobs=row["verify_jobs"]))
+                reading.append(measure_read(database_url, len(data), row["verify_jobs"]))
                 hashing.append((before + measure_hashing(data)) / 2)
                 ratios.append(verifying[-1] / hashing[-1])
+                floors.append(reading[-1] / hashing[-1])
             row["verify_per_s"] = statistics.median(verifying)
             row["hash_per_s"] = statistics.median(hashing)
+            row["read_per_s"] = statistics.median(reading)
             row["verify_over_hash"] = statistics.median(ratios)
+            row["read_over_hash"] = statistics.median(floors)
         for row in rows:
             for key in ("chained_per_s", "plain_per_s", "plain_autocommit_per_s"):
                 row[key] = round(row[key])
-            for key in ("verify_per_s", "hash_per_s"):
+            for key in ("verify_per_s", "hash_per_s", "read_per_s"):
                 row[key] = round(row[key])
-            for key in ("chained_over_plain", "verify_over_hash"):
+            for key in ("chained_over_plain", "verify_over_hash", "read_over_hash"):
                 row[key] = round(row[key], 3)
         eight = rows[-1]
         print(
