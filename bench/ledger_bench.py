@@ -257,6 +257,38 @@ def measure_read(database_url: str, entries: int, jobs: int) -> float:
     return entries / _run(_read_worker, pieces)
 
 
+def measure_proofs(size: int, samples: int = 20) -> dict:
+    """Inclusion proofs at tree size `size`: from every leaf, as a cache-less server must,
+    against the cached-node path the API uses, cold (empty cache) and warm."""
+    import random
+
+    from ledger import merkle, selectors
+    from ledger.models import MerkleNode
+
+    seqs = random.Random(7).sample(range(1, size + 1), samples)
+    started = time.perf_counter()
+    for seq in seqs[:3]:
+        leaves = selectors.entry_leaf_hashes(size=size)
+        merkle.root(leaves)
+        merkle.inclusion_proof(leaves, seq - 1, size)
+    from_leaves = (time.perf_counter() - started) / 3
+    MerkleNode.objects.all().delete()
+    started = time.perf_counter()
+    selectors.inclusion_proof_for(seq=seqs[0], size=size)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    for seq in seqs:
+        selectors.inclusion_proof_for(seq=seq, size=size)
+    warm = (time.perf_counter() - started) / samples
+    return {
+        "tree_size": size,
+        "from_leaves_ms": round(from_leaves * 1000, 1),
+        "cached_cold_ms": round(cold * 1000, 1),
+        "cached_warm_ms": round(warm * 1000, 2),
+        "warm_over_from_leaves": round(warm / from_leaves, 4),
+    }
+
+
 def measure_verify(jobs: int) -> float:
     from ledger.verification import ledger_verify
 
@@ -318,6 +350,7 @@ def main() -> None:
             # sorts a freshly filled table on disk instead of walking the primary key.
             cursor.execute("ANALYZE")
         data = canonical_bytes_in_memory()[: args.entries]
+        proofs = measure_proofs(len(data))
         for row in rows:
             # ledger_verify's processes: one per writer, but no more than the CPUs.
             row["verify_jobs"] = min(row["writers"], os.cpu_count() or 1)
@@ -353,6 +386,7 @@ def main() -> None:
                     "verified_entries": len(data),
                     "appends_per_measurement": args.appends,
                     "results": rows,
+                    "inclusion_proofs": proofs,
                     "targets": {
                         "chained_over_plain_at_8_writers": 0.3,
                         "verify_over_hash": 0.25,

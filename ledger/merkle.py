@@ -7,7 +7,7 @@ hash already is one. No Django here, so remote verifiers can use it as is.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -77,17 +77,7 @@ def perfect_subtrees_at_sizes(
     wanted = sorted({size for size in sizes if 0 < size <= len(leaves)})
     if not wanted:
         return {}
-    sha256 = hashlib.sha256
-    prefix = _NODE_PREFIX
-    levels = [list(leaves[: wanted[-1]])]
-    while len(levels[-1]) > 1:
-        pairs = iter(levels[-1])
-        levels.append(
-            [
-                sha256(prefix + left + right).digest()
-                for left, right in zip(pairs, pairs, strict=False)
-            ]
-        )
+    levels = node_levels(leaves[: wanted[-1]])
     result = {}
     for size in wanted:
         subtrees = []
@@ -128,6 +118,11 @@ def _check_range(index: int, size: int, available: int) -> None:
 def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[bytes]:
     """PATH(index, D[size]) of RFC 6962 section 2.1.1."""
     _check_range(index, size, len(leaves))
+    return inclusion_path(index, size, lambda lo, hi: root(leaves[lo:hi]))
+
+
+def inclusion_path(index: int, size: int, mth: Callable[[int, int], bytes]) -> list[bytes]:
+    """PATH(index, D[size]), asking mth(lo, hi) for MTH(D[lo:hi]) of each sibling."""
 
     def path(m: int, lo: int, hi: int) -> list[bytes]:
         n = hi - lo
@@ -135,8 +130,8 @@ def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> list[byte
             return []
         k = _split(n)
         if m < k:
-            return [*path(m, lo, lo + k), root(leaves[lo + k : hi])]
-        return [*path(m - k, lo + k, hi), root(leaves[lo : lo + k])]
+            return [*path(m, lo, lo + k), mth(lo + k, hi)]
+        return [*path(m - k, lo + k, hi), mth(lo, lo + k)]
 
     return path(index, 0, size)
 
@@ -149,17 +144,56 @@ def consistency_proof(leaves: Sequence[bytes], first: int, second: int) -> list[
         )
     if not 1 <= first <= second:
         raise ValueError(f"The first size must be between 1 and {second}, not {first}.")
+    return consistency_path(first, second, lambda lo, hi: root(leaves[lo:hi]))
+
+
+def consistency_path(first: int, second: int, mth: Callable[[int, int], bytes]) -> list[bytes]:
+    """PROOF(first, D[second]), asking mth(lo, hi) for MTH(D[lo:hi])."""
 
     def subproof(m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
         n = hi - lo
         if m == n:
-            return [] if complete else [root(leaves[lo:hi])]
+            return [] if complete else [mth(lo, hi)]
         k = _split(n)
         if m <= k:
-            return [*subproof(m, lo, lo + k, complete), root(leaves[lo + k : hi])]
-        return [*subproof(m - k, lo + k, hi, False), root(leaves[lo : lo + k])]
+            return [*subproof(m, lo, lo + k, complete), mth(lo + k, hi)]
+        return [*subproof(m - k, lo + k, hi, False), mth(lo, lo + k)]
 
     return subproof(first, 0, second, True)
+
+
+def range_root(lo: int, hi: int, perfect_root: Callable[[int, int], bytes]) -> bytes:
+    """MTH(D[lo:hi]) from the roots of perfect subtrees: perfect_root(start, size), size 2^k.
+
+    RFC 6962 splits a list at the largest power of two below its length, so the left part is
+    always a perfect subtree; only the right edge needs more splitting.
+    """
+    n = hi - lo
+    if n < 1:
+        raise ValueError(f"An empty range ({lo}..{hi}) has no Merkle root here.")
+    if n & (n - 1) == 0:
+        return perfect_root(lo, n)
+    k = _split(n)
+    return node_hash(perfect_root(lo, k), range_root(lo + k, hi, perfect_root))
+
+
+def node_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """The leaves, then each level of perfect-subtree roots above them (pairs from the left).
+
+    Level L holds the roots of leaves i·2^L .. (i+1)·2^L − 1; a leftover odd node stays out of
+    the level above. For 2^k leaves the last level is the root.
+    """
+    sha256 = hashlib.sha256
+    result = [list(leaves)]
+    while len(result[-1]) > 1:
+        pairs = iter(result[-1])
+        result.append(
+            [
+                sha256(_NODE_PREFIX + left + right).digest()
+                for left, right in zip(pairs, pairs, strict=False)
+            ]
+        )
+    return result
 
 
 def _all_hashes(*values: bytes) -> bool:

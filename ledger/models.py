@@ -210,3 +210,25 @@ class Blob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.address[:12]}… ({self.size_bytes} bytes)"
+
+
+class MerkleNode(models.Model):
+    """A cached Merkle node: the root of leaves index·2^level .. (index+1)·2^level − 1.
+
+    Entries never change, so once its leaves exist a node never changes either. Proofs read
+    these instead of hashing the whole ledger on every request; checkpoints and ledger_verify
+    never use them, so a damaged cache can only make proofs fail to verify, and is repaired
+    by deleting its rows (they are made again on demand).
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_merklenode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Merkle node {self.index} at level {self.level}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from ledger import merkle
-from ledger.models import Account, Checkpoint, Entry, LedgerHead, Transfer
+from ledger.models import Account, Checkpoint, Entry, LedgerHead, MerkleNode, Transfer
 
 
 def account_balance(*, account: Account) -> int:
@@ -85,19 +87,121 @@ def _checked_size(size: int) -> int:
     return available
 
 
+# Nodes of at least 2^8 leaves are cached: a proof then reads about log2(n) cached nodes and
+# at most a few blocks of 256 entry hashes, instead of every entry hash of the tree, and the
+# cache holds about one row for every 128 entries.
+MERKLE_CACHE_MIN_LEVEL = 8
+
+
+class _CachedTree:
+    """MTH of ranges of entries, from cached perfect subtrees where it can (one request).
+
+    prepare() first walks the proof with placeholder hashes to learn which subtrees it needs,
+    then reads the cached ones in one query and the entry hashes of the rest in another.
+    """
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self._leaves: dict[int, bytes] = {}
+
+    def prepare(self, walk: Callable[[Callable[[int, int], bytes]], object]) -> None:
+        needed: set[tuple[int, int]] = set()
+
+        def record(lo: int, size: int) -> bytes:
+            needed.add((lo, size))
+            return bytes(merkle.HASH_SIZE)
+
+        walk(lambda lo, hi: merkle.range_root(lo, hi, record))
+        cached = {self._key(lo, size) for lo, size in needed} - {None}
+        if cached:
+            levels = {level for level, _ in cached}
+            indices = {index for _, index in cached}
+            for level, index, digest in MerkleNode.objects.filter(
+                level__in=levels, index__in=indices
+            ).values_list("level", "index", "hash"):
+                if (level, index) in cached:
+                    self._nodes[(level, index)] = bytes(digest)
+        blocks = {
+            lo >> MERKLE_CACHE_MIN_LEVEL for lo, size in needed if self._key(lo, size) is None
+        }
+        if blocks:
+            width = 1 << MERKLE_CACHE_MIN_LEVEL
+            ranges = Q()
+            for block in blocks:
+                ranges |= Q(seq__gt=block * width, seq__lte=(block + 1) * width)
+            for seq, digest in Entry.objects.filter(ranges).values_list("seq", "hash"):
+                self._leaves[seq - 1] = bytes.fromhex(digest)
+
+    @staticmethod
+    def _key(lo: int, size: int) -> tuple[int, int] | None:
+        """(level, index) of a cacheable subtree, None for a small or unaligned one."""
+        level = size.bit_length() - 1
+        if level < MERKLE_CACHE_MIN_LEVEL or lo % size:
+            return None
+        return level, lo >> level
+
+    def leaves(self, lo: int, hi: int) -> list[bytes]:
+        """Leaf hashes lo..hi-1 (entry seq lo+1..hi)."""
+        known = [self._leaves.get(index) for index in range(lo, hi)]
+        if None not in known:
+            return known
+        hashes = list(
+            Entry.objects.filter(seq__gt=lo, seq__lte=hi)
+            .order_by("seq")
+            .values_list("hash", flat=True)
+        )
+        if len(hashes) != hi - lo:
+            raise ValueError(f"Entries {lo + 1}..{hi} are not all stored; run ledger_verify.")
+        return [bytes.fromhex(value) for value in hashes]
+
+    def perfect_root(self, lo: int, size: int) -> bytes:
+        key = self._key(lo, size)
+        if key is None:
+            return merkle.root(self.leaves(lo, lo + size))
+        if key not in self._nodes:
+            cached = (
+                MerkleNode.objects.filter(level=key[0], index=key[1])
+                .values_list("hash", flat=True)
+                .first()
+            )
+            if cached is not None:
+                self._nodes[key] = bytes(cached)
+            else:
+                self._compute(lo, size)
+        return self._nodes[key]
+
+    def _compute(self, lo: int, size: int) -> None:
+        """Hash a subtree from its leaves once; cache its nodes from the lowest cached level up."""
+        levels = merkle.node_levels(self.leaves(lo, lo + size))
+        nodes = []
+        for level in range(MERKLE_CACHE_MIN_LEVEL, len(levels)):
+            first = lo >> level
+            for offset, digest in enumerate(levels[level]):
+                self._nodes[(level, first + offset)] = digest
+                nodes.append(MerkleNode(level=level, index=first + offset, hash=digest))
+        # Another request may have cached the same nodes meanwhile; they are equal.
+        MerkleNode.objects.bulk_create(nodes, ignore_conflicts=True, batch_size=1_000)
+
+    def root(self, lo: int, hi: int) -> bytes:
+        return merkle.range_root(lo, hi, self.perfect_root)
+
+
 def inclusion_proof_for(*, seq: int, size: int) -> dict:
     """The RFC 6962 audit path of entry seq in the tree of the first size entries."""
     _checked_size(size)
     if not 1 <= seq <= size:
         raise ValueError(f"Entry {seq} is not in a tree of size {size}; seq runs from 1 to size.")
-    leaves = entry_leaf_hashes(size=size)
+    tree = _CachedTree()
+    tree.prepare(
+        lambda mth: (mth(seq - 1, seq), mth(0, size), merkle.inclusion_path(seq - 1, size, mth))
+    )
     return {
         "seq": seq,
         "leaf_index": seq - 1,
         "tree_size": size,
-        "leaf_hash": leaves[seq - 1].hex(),
-        "root_hash": merkle.root(leaves).hex(),
-        "proof": [node.hex() for node in merkle.inclusion_proof(leaves, seq - 1, size)],
+        "leaf_hash": tree.leaves(seq - 1, seq)[0].hex(),
+        "root_hash": tree.root(0, size).hex(),
+        "proof": [node.hex() for node in merkle.inclusion_path(seq - 1, size, tree.root)],
     }
 
 
@@ -106,11 +210,14 @@ def consistency_proof_for(*, first: int, second: int) -> dict:
     _checked_size(second)
     if not 1 <= first <= second:
         raise ValueError(f"The first size must be between 1 and {second}, not {first}.")
-    leaves = entry_leaf_hashes(size=second)
+    tree = _CachedTree()
+    tree.prepare(
+        lambda mth: (mth(0, first), mth(0, second), merkle.consistency_path(first, second, mth))
+    )
     return {
         "first": first,
         "second": second,
-        "first_root_hash": merkle.root(leaves[:first]).hex(),
-        "second_root_hash": merkle.root(leaves).hex(),
-        "proof": [node.hex() for node in merkle.consistency_proof(leaves, first, second)],
+        "first_root_hash": tree.root(0, first).hex(),
+        "second_root_hash": tree.root(0, second).hex(),
+        "proof": [node.hex() for node in merkle.consistency_path(first, second, tree.root)],
     }
