@@ -220,6 +220,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "mines-hosted-train": {"task": "mine_ui.tasks.mines_hosted_train_task", "schedule": 60.0},
     # Signs a Merkle checkpoint of the ledger when entries were added since the last one.
     "ledger-checkpoint": {"task": "ledger.checkpoint", "schedule": 600.0},
+    # Recomputes every hash, link, balance and signature once a day; a broken ledger fails the
+    # task with the first bad seq, logged at ERROR for whoever watches the workers.
+    "ledger-verify": {"task": "ledger.verify", "schedule": 86400.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------

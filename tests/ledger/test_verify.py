@@ -219,3 +219,24 @@ def test_the_command_exits_0_or_1_with_one_line(alice, fund, platform_key):
     assert bad.returncode == 1
     assert "Ledger BROKEN" in bad.stderr
     assert "holds 299 but its transfers add up to 300" in bad.stderr
+
+
+def test_the_daily_beat_task_returns_the_summary_of_a_sound_ledger(chain, settings):
+    from ledger.tasks import ledger_verify_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["ledger-verify"]["task"] == ledger_verify_task.name
+    summary = ledger_verify_task.apply().get()
+    assert summary.startswith("Ledger OK: 10 entries chained from genesis, 2 transfers")
+
+
+def test_the_daily_beat_task_fails_and_logs_the_first_bad_seq(chain, caplog):
+    from ledger.errors import ChainBrokenError
+    from ledger.tasks import ledger_verify_task
+
+    with triggers_off():
+        sql("UPDATE ledger_entry SET kind = 'campaign.completed' WHERE seq = 7")
+    with pytest.raises(ChainBrokenError, match="^seq 7: its hash does not match"):
+        ledger_verify_task.apply()  # eager here, and set to propagate a task's failure
+    broken = [r for r in caplog.records if r.levelname == "ERROR" and "Ledger BROKEN" in r.message]
+    assert len(broken) == 1
+    assert "seq 7:" in broken[0].getMessage()
