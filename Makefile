@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links the platform prints (the demo's login address among them) follow HOST and PORT.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Independent tests run in parallel, one process per core.
 PYTEST_ARGS ?= -n auto
 
@@ -23,8 +25,8 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 ## Run the platform on http://127.0.0.1:8000 with the demo (first start only).
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo --if-new
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py demo --if-new
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set).
 test: $(VENV)/.dev
