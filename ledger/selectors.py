@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.db.models import Q, QuerySet
 
 from ledger import merkle
 from ledger.models import Account, Checkpoint, Entry, LedgerHead, MerkleNode, Transfer
+
+logger = logging.getLogger(__name__)
 
 
 def account_balance(*, account: Account) -> int:
@@ -186,23 +189,70 @@ class _CachedTree:
         return merkle.range_root(lo, hi, self.perfect_root)
 
 
+def _proof_from_cache(build: Callable[[], dict], check: Callable[[dict, dict], bool], sizes):
+    """build() a proof from the cache; if check(proof, signed roots) fails, rebuild it afresh.
+
+    check verifies the proof as a client would: against the signed root where a checkpoint of
+    that size exists, otherwise against the root it came with. A failure means a damaged cached
+    node: every cached node is dropped and made again from the entries, so the proof served is
+    the one the entries give. Should that fail too, the entries themselves were changed.
+    """
+    signed = {
+        size: bytes.fromhex(root)
+        for size, root in Checkpoint.objects.filter(tree_size__in=sizes).values_list(
+            "tree_size", "root_hash"
+        )
+    }
+    proof = build()
+    if check(proof, signed):
+        return proof
+    logger.warning(
+        "A Merkle proof made from cached nodes did not verify (tree sizes %s); rebuilding the "
+        "cache from the entries.",
+        sorted(sizes),
+    )
+    MerkleNode.objects.all().delete()
+    proof = build()
+    if not check(proof, signed):
+        logger.error(
+            "A Merkle proof made from the entries does not lead to the signed root (tree sizes "
+            "%s); run `manage.py ledger_verify`.",
+            sorted(sizes),
+        )
+    return proof
+
+
 def inclusion_proof_for(*, seq: int, size: int) -> dict:
     """The RFC 6962 audit path of entry seq in the tree of the first size entries."""
     _checked_size(size)
     if not 1 <= seq <= size:
         raise ValueError(f"Entry {seq} is not in a tree of size {size}; seq runs from 1 to size.")
-    tree = _CachedTree()
-    tree.prepare(
-        lambda mth: (mth(seq - 1, seq), mth(0, size), merkle.inclusion_path(seq - 1, size, mth))
-    )
-    return {
-        "seq": seq,
-        "leaf_index": seq - 1,
-        "tree_size": size,
-        "leaf_hash": tree.leaves(seq - 1, seq)[0].hex(),
-        "root_hash": tree.root(0, size).hex(),
-        "proof": [node.hex() for node in merkle.inclusion_path(seq - 1, size, tree.root)],
-    }
+
+    def build() -> dict:
+        tree = _CachedTree()
+        tree.prepare(
+            lambda mth: (mth(seq - 1, seq), mth(0, size), merkle.inclusion_path(seq - 1, size, mth))
+        )
+        return {
+            "seq": seq,
+            "leaf_index": seq - 1,
+            "tree_size": size,
+            "leaf_hash": tree.leaves(seq - 1, seq)[0].hex(),
+            "root_hash": tree.root(0, size).hex(),
+            "proof": [node.hex() for node in merkle.inclusion_path(seq - 1, size, tree.root)],
+        }
+
+    def check(proof: dict, signed: dict[int, bytes]) -> bool:
+        root = bytes.fromhex(proof["root_hash"])
+        return signed.get(size, root) == root and merkle.verify_inclusion(
+            bytes.fromhex(proof["leaf_hash"]),
+            seq - 1,
+            size,
+            [bytes.fromhex(node) for node in proof["proof"]],
+            root,
+        )
+
+    return _proof_from_cache(build, check, [size])
 
 
 def consistency_proof_for(*, first: int, second: int) -> dict:
@@ -210,14 +260,32 @@ def consistency_proof_for(*, first: int, second: int) -> dict:
     _checked_size(second)
     if not 1 <= first <= second:
         raise ValueError(f"The first size must be between 1 and {second}, not {first}.")
-    tree = _CachedTree()
-    tree.prepare(
-        lambda mth: (mth(0, first), mth(0, second), merkle.consistency_path(first, second, mth))
-    )
-    return {
-        "first": first,
-        "second": second,
-        "first_root_hash": tree.root(0, first).hex(),
-        "second_root_hash": tree.root(0, second).hex(),
-        "proof": [node.hex() for node in merkle.consistency_path(first, second, tree.root)],
-    }
+
+    def build() -> dict:
+        tree = _CachedTree()
+        tree.prepare(
+            lambda mth: (
+                mth(0, first),
+                mth(0, second),
+                merkle.consistency_path(first, second, mth),
+            )
+        )
+        return {
+            "first": first,
+            "second": second,
+            "first_root_hash": tree.root(0, first).hex(),
+            "second_root_hash": tree.root(0, second).hex(),
+            "proof": [node.hex() for node in merkle.consistency_path(first, second, tree.root)],
+        }
+
+    def check(proof: dict, signed: dict[int, bytes]) -> bool:
+        roots = bytes.fromhex(proof["first_root_hash"]), bytes.fromhex(proof["second_root_hash"])
+        return (
+            signed.get(first, roots[0]) == roots[0]
+            and signed.get(second, roots[1]) == roots[1]
+            and merkle.verify_consistency(
+                first, second, *roots, [bytes.fromhex(node) for node in proof["proof"]]
+            )
+        )
+
+    return _proof_from_cache(build, check, [first, second])

@@ -60,31 +60,72 @@ def test_nodes_are_cached_once_and_reused(chain):
     assert MerkleNode.objects.count() == cached
 
 
-def test_a_damaged_cache_gives_proofs_that_fail_and_deleting_it_repairs_them(chain, platform_key):
-    checkpoint = checkpoint_create()
-    selectors.inclusion_proof_for(seq=1, size=SIZE)
-    MerkleNode.objects.filter(level=4, index=1).update(hash=b"\x00" * 32)
+def damage(level: int, index: int) -> None:
+    assert MerkleNode.objects.filter(level=level, index=index).update(hash=b"\x00" * 32) == 1
 
-    served = selectors.inclusion_proof_for(seq=1, size=SIZE)
+
+def proof_leads_to(served: dict, leaf: bytes, index: int, size: int, root: bytes) -> bool:
     proof = [bytes.fromhex(node) for node in served["proof"]]
+    return merkle.verify_inclusion(leaf, index, size, proof, root)
+
+
+def test_a_damaged_cache_is_caught_against_the_signed_root_and_rebuilt_from_the_entries(
+    chain, platform_key, caplog
+):
+    checkpoint = checkpoint_create()
     signed_root = bytes.fromhex(checkpoint.root_hash)
     # Checkpoints are hashed from the entries themselves, never from the cache.
-    assert checkpoint.root_hash == merkle.root(chain).hex()
-    assert not merkle.verify_inclusion(chain[0], 0, SIZE, proof, signed_root)
+    assert signed_root == merkle.root(chain)
+    selectors.inclusion_proof_for(seq=1, size=SIZE)
+    damage(level=4, index=1)
+
+    served = selectors.inclusion_proof_for(seq=1, size=SIZE)
+
+    assert proof_leads_to(served, chain[0], 0, SIZE, signed_root)
+    assert "did not verify (tree sizes [77]); rebuilding the cache" in caplog.text
+    assert bytes(MerkleNode.objects.get(level=4, index=1).hash) == merkle.root(chain[16:32])
+
+
+def test_a_damaged_node_that_makes_a_proof_disagree_with_its_own_root_is_rebuilt(chain):
+    selectors.consistency_proof_for(first=20, second=SIZE)
+    # Leaves 16..19: in the proof and in the first root, but the second root is made from the
+    # node of leaves 0..63 above it, so the proof cannot lead to both.
+    damage(level=2, index=4)
+
+    served = selectors.consistency_proof_for(first=20, second=SIZE)
+
+    proof = [bytes.fromhex(node) for node in served["proof"]]
+    assert proof == merkle.consistency_proof(chain, 20, SIZE)
+    assert served["first_root_hash"] == merkle.root(chain[:20]).hex()
+    assert merkle.verify_consistency(20, SIZE, merkle.root(chain[:20]), merkle.root(chain), proof)
+
+
+def test_without_a_checkpoint_a_node_damaged_in_both_proof_and_root_goes_unnoticed_until_deleted(
+    chain,
+):
+    # The right edge (leaves 64..71) is in the root and in the audit path of seq 1 alike, so
+    # the proof agrees with its own root; only a signed root could tell. Deleting the rows
+    # (docs/ledger.md) repairs it.
+    selectors.inclusion_proof_for(seq=1, size=SIZE)
+    damage(level=3, index=8)
+    true_root = merkle.root(chain)
+
+    served = selectors.inclusion_proof_for(seq=1, size=SIZE)
+    assert not proof_leads_to(served, chain[0], 0, SIZE, true_root)
 
     MerkleNode.objects.all().delete()
     served = selectors.inclusion_proof_for(seq=1, size=SIZE)
-    proof = [bytes.fromhex(node) for node in served["proof"]]
-    assert merkle.verify_inclusion(chain[0], 0, SIZE, proof, signed_root)
+    assert proof_leads_to(served, chain[0], 0, SIZE, true_root)
 
 
-def test_a_proof_from_a_warm_cache_takes_three_queries_whatever_the_tree_size(
+def test_a_proof_from_a_warm_cache_takes_four_queries_whatever_the_tree_size(
     chain, django_assert_num_queries
 ):
     selectors.inclusion_proof_for(seq=5, size=SIZE)
     selectors.consistency_proof_for(first=50, second=SIZE)
-    # The ledger's size, the cached nodes, then the hashes of the few small subtrees.
-    with django_assert_num_queries(3):
+    # The ledger's size, the cached nodes, the hashes of the few small subtrees, and the
+    # checkpoints to check the roots against.
+    with django_assert_num_queries(4):
         selectors.inclusion_proof_for(seq=41, size=SIZE)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         selectors.consistency_proof_for(first=21, second=SIZE)

@@ -235,7 +235,7 @@ def test_the_daily_beat_task_fails_and_logs_the_first_bad_seq(chain, caplog):
 
     with triggers_off():
         sql("UPDATE ledger_entry SET kind = 'campaign.completed' WHERE seq = 7")
-    with pytest.raises(ChainBrokenError, match="^seq 7: its hash does not match"):
+    with pytest.raises(ChainBrokenError, match=r"^seq 7: its hash does not match"):
         ledger_verify_task.apply()  # eager here, and set to propagate a task's failure
     broken = [r for r in caplog.records if r.levelname == "ERROR" and "Ledger BROKEN" in r.message]
     assert len(broken) == 1
