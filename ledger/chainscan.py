@@ -11,6 +11,7 @@ import hashlib
 import json
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ class ChainScanner:
         start_seq: int = 1,
         prev_hash: str | None = GENESIS_HASH,
         last_timestamp: str = "",
+        tree_sizes: Iterable[int] | None = None,
     ) -> None:
         # kinds=None accepts any kind (a remote verifier does not know the platform's list).
         self._any_kind = kinds is None
@@ -54,7 +56,16 @@ class ChainScanner:
         self.first_timestamp: str | None = None
         self.last_hash = prev_hash
         self.last_timestamp = last_timestamp
+        # Every leaf hash, unless tree_sizes is given: then leaves only pass through a Merkle
+        # frontier (O(log n) memory, whatever the chain's length), which keeps the perfect
+        # subtrees at each of those tree sizes (absolute, as checkpoints count) for the caller.
         self.leaves: list[bytes] = []
+        self.frontier: merkle.MerkleFrontier | None = None
+        self.subtrees_at: dict[int, list[bytes]] = {}
+        if tree_sizes is not None:
+            self.frontier = merkle.MerkleFrontier()
+            offset = start_seq - 1
+            self._pending = deque(sorted({size - offset for size in tree_sizes if size > offset}))
         # (seq, kind, campaign_id, payload_json) of every entry that records a transfer
         self.transfer_entries: list[tuple[int, str, int | None, str]] = []
 
@@ -131,6 +142,20 @@ class ChainScanner:
             self.next_seq = expected
             self.last_hash = last_hash
             self.last_timestamp = last_timestamp
+            if self.frontier is not None:
+                self._fold(leaves)
+                leaves.clear()
+
+    def _fold(self, leaves: list[bytes]) -> None:
+        """Pass this batch's leaves into the frontier, noting the subtrees at wanted sizes."""
+        frontier, pending = self.frontier, self._pending
+        base, taken = frontier.size, 0
+        while pending and pending[0] <= base + len(leaves):
+            cut = pending.popleft() - base
+            frontier.extend(leaves[taken:cut])
+            taken = cut
+            self.subtrees_at[frontier.size] = frontier.subtrees()
+        frontier.extend(leaves[taken:])
 
 
 # A transfer row: (id, entry seq, amount_minor, memo, kind, campaign_id, debit public id,
@@ -221,7 +246,6 @@ def segment_from_scanner(
     The segment holds leaves start..start+span-1, with start-1 a multiple of span and span a
     power of two, so when complete it is one perfect subtree of the whole tree.
     """
-    leaves = scanner.leaves
     segment = Segment(
         start=start,
         span=span,
@@ -234,6 +258,15 @@ def segment_from_scanner(
         transfer_entries=scanner.transfer_entries,
     )
     offset = start - 1
+    if scanner.frontier is not None:
+        # The scanner kept subtrees, not leaves (it was given the sizes).
+        for local, trees in scanner.subtrees_at.items():
+            if local == span:
+                segment.root = trees[0]
+            elif local < span:
+                segment.partial_subtrees[offset + local] = trees
+        return segment
+    leaves = scanner.leaves
     wanted = [size - offset for size in sizes if 0 < size - offset < min(span, len(leaves) + 1)]
     if len(leaves) == span:
         wanted.append(span)
@@ -330,7 +363,9 @@ def scan_postgres(
     """
     import psycopg
 
-    scanner = ChainScanner(kinds=kinds, start_seq=start, prev_hash=None)
+    scanner = ChainScanner(
+        kinds=kinds, start_seq=start, prev_hash=None, tree_sizes=[*sizes, start - 1 + span]
+    )
     error = None
     try:
         feed_from_postgres(conn, scanner, start, upto)

@@ -48,6 +48,28 @@ class MerkleFrontier:
             stack[-1] = hashlib.sha256(_NODE_PREFIX + stack[-1] + right).digest()
             count >>= 1
 
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Add many leaf hashes: whole perfect blocks at a time, hashed level by level."""
+        start, count = 0, len(leaves)
+        while start < count:
+            width = 1 << ((count - start).bit_length() - 1)
+            if self.size:
+                # A block must start where a subtree of its width can: at a multiple of it.
+                width = min(width, self.size & -self.size)
+            self._push(node_levels(leaves[start : start + width])[-1][0], width)
+            start += width
+
+    def _push(self, node: bytes, width: int) -> None:
+        """Add the root of a perfect subtree of width leaves; self.size is a multiple of width."""
+        stack = self._stack
+        stack.append(node)
+        self.size += width
+        count = self.size // width
+        while not count & 1:
+            right = stack.pop()
+            stack[-1] = hashlib.sha256(_NODE_PREFIX + stack[-1] + right).digest()
+            count >>= 1
+
     def subtrees(self) -> list[bytes]:
         """The perfect subtrees so far, left to right."""
         return list(self._stack)

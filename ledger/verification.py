@@ -130,7 +130,9 @@ def _scan_here(
         if progress is not None:
             progress(segment.count)
         return segment
-    scanner = ChainScanner(kinds=KINDS, start_seq=start, prev_hash=None)
+    scanner = ChainScanner(
+        kinds=KINDS, start_seq=start, prev_hash=None, tree_sizes=[*sizes, start - 1 + span]
+    )
     error = None
     try:
         for rows in _sqlite_rows(start, upto):

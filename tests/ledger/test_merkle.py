@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from ledger import merkle
@@ -202,3 +204,17 @@ def test_proofs_for_sizes_outside_the_tree_are_refused_with_a_sentence():
         merkle.inclusion_proof(LEAVES, 0, 9)
     with pytest.raises(ValueError, match="first size must be between 1 and 3"):
         merkle.consistency_proof(LEAVES, 5, 3)
+
+
+def test_a_frontier_extended_in_uneven_batches_matches_one_built_leaf_by_leaf():
+    leaves = [hashlib.sha256(bytes([n % 256, n // 256])).digest() for n in range(1000)]
+    for batches in ([1000], [1, 999], [3, 5, 8, 16, 100, 868], [512, 256, 1, 231], [7] * 142 + [6]):
+        one_by_one, batched, taken = merkle.MerkleFrontier(), merkle.MerkleFrontier(), 0
+        for width in batches:
+            for leaf in leaves[taken : taken + width]:
+                one_by_one.append(leaf)
+            batched.extend(leaves[taken : taken + width])
+            taken += width
+            assert batched.size == one_by_one.size == taken
+            assert batched.subtrees() == one_by_one.subtrees()
+            assert batched.root() == merkle.root(leaves[:taken])
