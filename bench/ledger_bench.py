@@ -16,7 +16,9 @@ For 1 and 8 writer processes, in one run, on a scratch database it creates and d
 - read_per_s: for context, the same entries' columns as ledger_verify selects them, streamed out
   of PostgreSQL with COPY by as many processes as verify_jobs, which do nothing with them. No
   verifier that reads the ledger from PostgreSQL can be faster, so read_over_hash is the best
-  verify_over_hash this machine allows.
+  verify_over_hash this machine allows;
+- inclusion_proofs: an inclusion proof at the full tree size, computed from every entry hash (as
+  before the Merkle-node cache) against the API's cached path, cold and then warm.
 
 Targets: chained_per_s / plain_per_s >= 0.3 at 8 writers; verify_per_s / hash_per_s >= 0.25.
 Each figure is the median of --repeat runs; each ratio the median of the runs' ratios.
