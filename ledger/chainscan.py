@@ -238,10 +238,21 @@ class Segment:
     transfer_error: tuple[int | None, str] | None = None
 
 
-def segment_from_scanner(
-    scanner: ChainScanner, *, start: int, span: int, sizes: Sequence[int]
-) -> Segment:
-    """Package a scanner's results with the Merkle subtrees the caller will need.
+def segment_scanner(
+    kinds: Iterable[str], *, start: int, span: int, sizes: Sequence[int]
+) -> ChainScanner:
+    """A scanner for the segment of leaves start..start+span-1 (see segment_from_scanner).
+
+    It keeps the perfect subtrees at each checkpoint size in the segment, and the segment's
+    root once complete, rather than its leaves.
+    """
+    return ChainScanner(
+        kinds=kinds, start_seq=start, prev_hash=None, tree_sizes=[*sizes, start - 1 + span]
+    )
+
+
+def segment_from_scanner(scanner: ChainScanner, *, start: int, span: int) -> Segment:
+    """Package a segment_scanner's results with the Merkle subtrees the caller will need.
 
     The segment holds leaves start..start+span-1, with start-1 a multiple of span and span a
     power of two, so when complete it is one perfect subtree of the whole tree.
@@ -257,25 +268,11 @@ def segment_from_scanner(
         last_timestamp=scanner.last_timestamp,
         transfer_entries=scanner.transfer_entries,
     )
-    offset = start - 1
-    if scanner.frontier is not None:
-        # The scanner kept subtrees, not leaves (it was given the sizes).
-        for local, trees in scanner.subtrees_at.items():
-            if local == span:
-                segment.root = trees[0]
-            elif local < span:
-                segment.partial_subtrees[offset + local] = trees
-        return segment
-    leaves = scanner.leaves
-    wanted = [size - offset for size in sizes if 0 < size - offset < min(span, len(leaves) + 1)]
-    if len(leaves) == span:
-        wanted.append(span)
-    if not wanted:
-        return segment
-    subtrees = merkle.perfect_subtrees_at_sizes(leaves, wanted)
-    if len(leaves) == span:
-        segment.root = subtrees.pop(span)[0]
-    segment.partial_subtrees = {offset + local: trees for local, trees in subtrees.items()}
+    for local, trees in scanner.subtrees_at.items():
+        if local == span:
+            segment.root = trees[0]
+        elif local < span:
+            segment.partial_subtrees[start - 1 + local] = trees
     return segment
 
 
@@ -363,15 +360,13 @@ def scan_postgres(
     """
     import psycopg
 
-    scanner = ChainScanner(
-        kinds=kinds, start_seq=start, prev_hash=None, tree_sizes=[*sizes, start - 1 + span]
-    )
+    scanner = segment_scanner(kinds, start=start, span=span, sizes=sizes)
     error = None
     try:
         feed_from_postgres(conn, scanner, start, upto)
     except ChainBrokenError as exc:
         error = (exc.seq, str(exc))
-    segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
+    segment = segment_from_scanner(scanner, start=start, span=span)
     segment.error = error
     if error is None:
         cursor = psycopg.Cursor(conn)

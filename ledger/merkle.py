@@ -38,15 +38,7 @@ class MerkleFrontier:
 
     def append(self, leaf: bytes) -> None:
         """Add the next leaf hash."""
-        stack = self._stack
-        stack.append(leaf)
-        self.size += 1
-        # Each trailing 0 bit of the new size is a pair of equal subtrees to merge.
-        count = self.size
-        while not count & 1:
-            right = stack.pop()
-            stack[-1] = hashlib.sha256(_NODE_PREFIX + stack[-1] + right).digest()
-            count >>= 1
+        self._push(leaf, 1)
 
     def extend(self, leaves: Sequence[bytes]) -> None:
         """Add many leaf hashes: whole perfect blocks at a time, hashed level by level."""
@@ -64,6 +56,8 @@ class MerkleFrontier:
         stack = self._stack
         stack.append(node)
         self.size += width
+        # Each trailing 0 bit of the new size (counted in widths) is a pair of equal subtrees
+        # to merge.
         count = self.size // width
         while not count & 1:
             right = stack.pop()
@@ -84,8 +78,7 @@ class MerkleFrontier:
 def root(leaves: Sequence[bytes]) -> bytes:
     """MTH(D[n]) of a list of leaf hashes."""
     frontier = MerkleFrontier()
-    for leaf in leaves:
-        frontier.append(leaf)
+    frontier.extend(leaves)
     return frontier.root()
 
 

@@ -20,13 +20,13 @@ from ledger.canonical import (
     format_timestamp,
 )
 from ledger.chainscan import (
-    ChainScanner,
     Row,
     Segment,
     check_transfers,
     scan_postgres,
     scan_postgres_segment,
     segment_from_scanner,
+    segment_scanner,
 )
 from ledger.errors import ChainBrokenError
 from ledger.models import ENTRY_KINDS, Account, AccountKind, Checkpoint, Entry, Transfer
@@ -130,9 +130,7 @@ def _scan_here(
         if progress is not None:
             progress(segment.count)
         return segment
-    scanner = ChainScanner(
-        kinds=KINDS, start_seq=start, prev_hash=None, tree_sizes=[*sizes, start - 1 + span]
-    )
+    scanner = segment_scanner(KINDS, start=start, span=span, sizes=sizes)
     error = None
     try:
         for rows in _sqlite_rows(start, upto):
@@ -141,7 +139,7 @@ def _scan_here(
                 progress(len(rows))
     except ChainBrokenError as exc:
         error = (exc.seq, str(exc))
-    segment = segment_from_scanner(scanner, start=start, span=span, sizes=sizes)
+    segment = segment_from_scanner(scanner, start=start, span=span)
     segment.error = error
     return segment
 
