@@ -228,7 +228,7 @@ def campaign_launch(*, campaign_id: int, user: User) -> Campaign:
     The capsule records key.published as it stores the key, so that entry leads.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         _owned_draft(campaign, user)
         if capsule.validation_data_summary(campaign_id=campaign.id) is None:
             raise CampaignStateError(
@@ -481,7 +481,7 @@ def campaign_evaluate_next(*, campaign_id: int) -> GradientSubmission | None:
         pk=next_in_line, status=GradientSubmission.Status.PENDING
     ).update(status=GradientSubmission.Status.EVALUATING)
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         submission = (
             campaign.gradients.filter(
                 status__in=[GradientSubmission.Status.PENDING, GradientSubmission.Status.EVALUATING]
@@ -588,13 +588,31 @@ def payout_for(*, bounty_minor: int, target_ppm: int, delta_ppm: int, remaining_
     return min(bounty_minor * delta_ppm // target_ppm, remaining_minor)
 
 
+# What a hostile or broken gradient can raise while it is decoded, decrypted and scored: each
+# is that gradient's fault and rejects it, so the next one is evaluated (never a stall).
+# Infrastructure failures (the database, the broker) are not caught: the task retries.
+GRADIENT_FAULTS = (SyftError, capsule.CapsuleError, ArithmeticError, ValueError, TypeError)
+
+
 def _evaluate(campaign: Campaign, submission: GradientSubmission) -> None:
     try:
         candidate, candidate_array = _candidate(campaign, submission)
+        score = capsule.model_score(campaign_id=campaign.id, encrypted_weights_blob=candidate)
     except StaleGradientError as exc:
         _reject(campaign, submission, reason=str(exc))
         return
-    score = capsule.model_score(campaign_id=campaign.id, encrypted_weights_blob=candidate)
+    except GRADIENT_FAULTS as exc:
+        logger.warning(
+            "campaign %s gradient %s: rejected as malformed (%s: %s)",
+            campaign.id, submission.id, type(exc).__name__, exc,
+        )  # fmt: skip
+        _reject(
+            campaign,
+            submission,
+            reason="The gradient could not be decoded, decrypted or scored against the current "
+            "model; it is rejected as malformed. Compute it again from the current model.",
+        )
+        return
     if settings.SONAR_EVALUATION_PAUSE_S:
         time.sleep(settings.SONAR_EVALUATION_PAUSE_S)
     score_ppm = round(score * PPM)
@@ -708,7 +726,7 @@ def _enqueue_settlement(campaign_id: int) -> None:
 def campaign_close(*, campaign_id: int, user: User) -> Campaign:
     """The owner ends the campaign: a draft is cancelled, an open campaign completes."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         if campaign.owner_id != user.id:
             raise CampaignForbiddenError("Only the campaign's owner can close it.")
         if campaign.status == Campaign.Status.DRAFT:
@@ -733,7 +751,7 @@ def campaigns_expire(*, now: datetime | None = None) -> list[int]:
         status=Campaign.Status.OPEN, deadline__lte=now
     ).values_list("id", flat=True):
         with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
             if campaign.status != Campaign.Status.OPEN:
                 continue
             _mark_completed(campaign, reason="deadline passed")
@@ -746,7 +764,7 @@ def campaigns_expire(*, now: datetime | None = None) -> list[int]:
 def campaign_settle(*, campaign_id: int) -> Campaign:
     """Deliver the final model, pay accrued payouts, refund the rest. Safe to run again."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
         if campaign.status != Campaign.Status.COMPLETED or campaign.settled_at is not None:
             return campaign
         # Waiting gradients will never be evaluated now: reject them with the reason.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -184,3 +185,54 @@ def test_a_gradient_whose_scale_no_longer_fits_is_rejected_with_a_reason(
     assert verdicts[-1].status == "rejected"
     assert "download the current model" in verdicts[-1].reason
     assert entries_of("gradient.rejected", gradient=verdicts[-1].id)
+
+
+def _hostile_gradient(model_json: dict) -> dict:
+    """Valid-looking ciphertexts (in range, invertible) that decrypt to huge random numbers."""
+    import secrets
+    from math import gcd
+
+    from syft import keys
+
+    public_key = keys.public_key_from_dict(model_json["public_key"], allow_insecure_for_tests=True)
+    n = public_key.n
+    values = []
+    for _ in range(int(np.prod(model_json["shape"]))):
+        c = secrets.randbelow(n * n - 2) + 2
+        while gcd(c, n) != 1:
+            c = secrets.randbelow(n * n - 2) + 2
+        values.append(c)
+    honest = model_json["weights"]
+    digits = len(honest["ciphertexts"][0])
+    return {**honest, "ciphertexts": [format(c, f"0{digits}x") for c in values]}
+
+
+def test_a_gradient_that_cannot_be_decoded_is_rejected_and_the_next_one_is_evaluated(
+    api_as, campaign, bob, carol, diabetes, submit
+):
+    import uuid
+
+    client = api_as(bob)
+    model = client.get(f"/api/campaigns/{campaign['id']}/model/").json()
+    wallet = client.get("/api/wallet/").json()
+    hostile = client.post(
+        f"/api/campaigns/{campaign['id']}/gradients/",
+        {
+            "base_version": model["version"],
+            "n_samples": 10,
+            "payout_account": wallet["account"],
+            "gradient": _hostile_gradient(model),
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert hostile.status_code == 202, hostile.json()
+    X, y = diabetes.mines[1]
+    honest = submit(carol, campaign["id"], X, y).json()
+
+    evaluate_all(campaign["id"])
+
+    bad = GradientSubmission.objects.get(pk=hostile.json()["id"])
+    assert bad.status == "rejected"
+    assert "malformed" in bad.reason
+    assert GradientSubmission.objects.get(pk=honest["id"]).status == "accepted"
