@@ -10,7 +10,7 @@ from django.core.management import call_command
 from ledger.models import Entry
 from ledger.selectors import account_balance
 from ledger.services import account_escrow_for_campaign, account_wallet_for_user
-from sonar_ui.services import payout_for
+from sonar_ui.rules import payout_for
 
 
 def wait_for(predicate, timeout: float = 90, interval: float = 0.2):

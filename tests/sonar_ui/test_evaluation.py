@@ -171,7 +171,8 @@ def test_a_long_campaign_keeps_accepting_gradients_past_the_fixed_point_headroom
 def test_a_gradient_whose_scale_no_longer_fits_is_rejected_with_a_reason(
     alice, bob, diabetes, launched, submit, monkeypatch
 ):
-    monkeypatch.setattr("sonar_ui.services.REFRESH_BELOW_HEADROOM_BITS", 0)  # never refresh
+    # never refresh
+    monkeypatch.setattr("sonar_ui.services.evaluation.REFRESH_BELOW_HEADROOM_BITS", 0)
     campaign = launched(alice, diabetes, name="stale", target_accuracy=0.9,
                         hyperparameters={"learning_rate": 0.05})  # fmt: skip
     X, y = diabetes.mines[0]

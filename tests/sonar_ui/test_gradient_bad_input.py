@@ -119,7 +119,7 @@ def test_an_unknown_payout_account_is_refused(api_as, bob, open_campaign, good_b
 
 
 def test_a_too_large_gradient_is_refused(api_as, bob, open_campaign, good_body, monkeypatch):
-    monkeypatch.setattr("sonar_ui.services.MAX_GRADIENT_BYTES", 1000)
+    monkeypatch.setattr("sonar_ui.services.gradients.MAX_GRADIENT_BYTES", 1000)
     assert_refused(post(api_as(bob), open_campaign["id"], good_body), 413, "payload_too_large")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sonar_ui.services import payout_for
+from sonar_ui.rules import payout_for
 
 
 def test_the_seed_example_pays_exactly_25_00():
