@@ -25,8 +25,10 @@ from openmined.settings import CELERY_BROKER_URL as _BROKER  # noqa: E402
 # Tests enqueue eagerly unless a test starts a real worker (tests/conftest.py: celery_worker).
 CELERY_TASK_ALWAYS_EAGER = True
 # The broker a real worker uses in tests: Redis database 1 + the xdist worker's index.
+# SONAR_TEST_REDIS_DB_BASE moves that base, so two checkouts can run their suites at once.
 _broker = urlsplit(_BROKER or "redis://127.0.0.1:6379/0")
-TEST_CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{1 + _worker_index}"))
+_redis_base = int(os.environ.get("SONAR_TEST_REDIS_DB_BASE", "1"))
+TEST_CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_redis_base + _worker_index}"))
 # Configured from the start (not swapped in later): Celery builds its producer pool and result
 # backend on first use, and an eager .delay() early in the session would freeze them empty.
 CELERY_BROKER_URL = TEST_CELERY_BROKER_URL
