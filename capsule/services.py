@@ -7,7 +7,9 @@ ciphertext blob addresses, scores in [0, 1], and the final model for its owner.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +47,8 @@ from syft.keys import (
 )
 from syft.models import model_for
 from syft.wire import encrypted_loads, encrypted_to_bytes
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CapsuleError",
@@ -572,6 +576,10 @@ def candidate_score(*, campaign_id: int, candidate_blob: str, publish_above_ppm:
     if not np.all(np.isfinite(weights)):
         return {"ok": False, "malformed": True, "error": "weights that are not finite"}
     score = _score(model, weights, table)
+    if settings.SONAR_EVALUATION_PAUSE_S and "score" in settings.SONAR_EVALUATION_PAUSE_STEPS:
+        # Fault injection for the tests (DEBUG only): a capsule worker killed mid-step.
+        logger.info("campaign %s: pausing in step score (fault injection)", campaign_id)
+        time.sleep(settings.SONAR_EVALUATION_PAUSE_S)
     publish = None
     # Sonar compares scores in integer parts per million; round the same way.
     if round(score * 1_000_000) > publish_above_ppm:

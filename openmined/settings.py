@@ -208,12 +208,13 @@ if PAILLIER_KEY_BITS < 2048 and not (PAILLIER_ALLOW_INSECURE_KEYS and DEBUG):
 SONAR_DEMO_MODE = env_bool("SONAR_DEMO_MODE", DEBUG)
 SONAR_DEMO_CREDIT_MINOR = env_int("SONAR_DEMO_CREDIT_MINOR", 1_000_000)
 SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
-# Fault injection for the test suite only: hold each evaluation's lock this long before
-# committing, so a test can SIGKILL a worker mid-evaluation. Refused outside DEBUG.
+# Fault injection for the test suite only: hold each evaluation step (advance, score, decide)
+# named in SONAR_EVALUATION_PAUSE_STEPS this long before it commits, so a test can SIGKILL a
+# worker mid-step. Refused outside DEBUG.
 SONAR_EVALUATION_PAUSE_S = float(env_int("SONAR_EVALUATION_PAUSE_MS", 0)) / 1000
+SONAR_EVALUATION_PAUSE_STEPS = frozenset(env_list("SONAR_EVALUATION_PAUSE_STEPS", ["decide"]))
 if SONAR_EVALUATION_PAUSE_S and not DEBUG:
     raise ImproperlyConfigured("SONAR_EVALUATION_PAUSE_MS is a test-only setting; unset it.")
-
 # A capsule step (launch, scoring) out this long without an answer is enqueued again by the
 # beat sweep: its message was lost or its worker killed. Every step is safe to run twice.
 SONAR_STEP_RESUME_AFTER_S = env_int("SONAR_STEP_RESUME_AFTER_S", 120)

@@ -189,24 +189,43 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
-    """A `celery worker` child process consuming every queue, restartable after a kill."""
+ALL_QUEUES = "default,evaluation,capsule,mining"
+CAPSULE_VARIABLES = ("CAPSULE_PASSPHRASE", "CAPSULE_PASSPHRASE_FILE", "CAPSULE_GNUPGHOME")
 
-    def __init__(self, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+
+class WorkerProcess:
+    """A `celery worker` child process (every queue by default), restartable after a kill.
+
+    `drop_env` removes variables from the child's environment: a worker of another role than
+    the capsule is started without the capsule's secrets, as in production.
+    """
+
+    def __init__(
+        self,
+        log_path: Path,
+        extra_env: dict[str, str] | None = None,
+        *,
+        queues: str = ALL_QUEUES,
+        drop_env: tuple[str, ...] = (),
+    ) -> None:
         self.log_path = log_path
         self.extra_env = extra_env or {}
+        self.queues = queues
+        self.drop_env = drop_env
         self.process: subprocess.Popen | None = None
+        # Its own node name, so readiness is this worker's answer, not another's.
+        self.node = f"{log_path.stem}-{os.getpid()}-{id(self)}@localhost"
 
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "openmined", "worker",
-                "-Q", "default,evaluation,capsule,mining", "--concurrency", "1",
+                "-Q", self.queues, "--concurrency", "1", "--hostname", self.node,
                 "--pool", "prefork", "--loglevel", "INFO", "--without-gossip",
                 "--without-mingle", "--without-heartbeat",
             ],
-            cwd=ROOT, env={**worker_environment(), **self.extra_env}, stdout=log,
+            cwd=ROOT, env=self.environment(), stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -216,6 +235,12 @@ class WorkerProcess:
             self.kill()  # never leave an orphaned worker consuming the queue
             raise
 
+    def environment(self) -> dict[str, str]:
+        env = {**worker_environment(), **self.extra_env}
+        for name in self.drop_env:
+            env.pop(name, None)
+        return env
+
     def _wait_until_ready(self, timeout: float = 60) -> None:
         from openmined.celery import app
 
@@ -224,7 +249,7 @@ class WorkerProcess:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited early; see {self.log_path}")
             replies = app.control.ping(timeout=0.5)
-            if replies:
+            if any(self.node in reply for reply in replies):
                 return
         raise RuntimeError(f"Celery worker did not answer within {timeout}s; see {self.log_path}")
 

@@ -53,6 +53,13 @@ MALFORMED = (
 )
 
 
+def fault_pause(step: str) -> None:
+    """Fault injection for the tests (DEBUG only): hold this step so a worker can be killed."""
+    if settings.SONAR_EVALUATION_PAUSE_S and step in settings.SONAR_EVALUATION_PAUSE_STEPS:
+        logger.info("pausing in step %s (fault injection)", step)
+        time.sleep(settings.SONAR_EVALUATION_PAUSE_S)
+
+
 class StaleGradientError(Exception):
     """The gradient was computed on weights so old that it no longer fits the current model."""
 
@@ -100,6 +107,7 @@ def campaign_evaluate_next(*, campaign_id: int) -> GradientSubmission | None:
                 ]
             )
             started = submission
+            fault_pause("advance")
             break
         best_ppm = campaign.best_accuracy_ppm or 0
     if started is not None:
@@ -206,8 +214,7 @@ def gradient_decide(
         ).first()
         if submission is None:
             return None  # decided already: a duplicate message, or settlement rejected it
-        if settings.SONAR_EVALUATION_PAUSE_S:
-            time.sleep(settings.SONAR_EVALUATION_PAUSE_S)  # fault injection, tests only
+        fault_pause("decide")
         if campaign.status != Campaign.Status.OPEN:
             gradient_reject(
                 campaign, submission, reason=_refusal_before_scoring(campaign, submission)

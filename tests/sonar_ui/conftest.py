@@ -190,30 +190,55 @@ def submit(api_as) -> Callable:
     return send
 
 
+FAST_REDELIVERY = {
+    # A short visibility timeout makes Redis hand an unacknowledged task to the next worker
+    # within seconds instead of 15 minutes.
+    "CELERY_VISIBILITY_TIMEOUT": "3",
+    "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+    "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+}
+
+
+@dataclass
+class RoleWorkers:
+    """An evaluation worker without the capsule's secrets, and a capsule worker with them."""
+
+    evaluation: object
+    capsule: object
+
+
 @pytest.fixture
-def crashing_worker(celery_worker, tmp_path):
-    """A worker that pauses inside each evaluation, alone on the queue, so a test can kill it.
+def role_workers(celery_worker, tmp_path, request) -> RoleWorkers:
+    """Two real workers, one per role, that pause in the step the test names and can be killed.
 
-    The session's worker steps aside for the test; a short visibility timeout makes Redis
-    hand an unacknowledged task to the next worker within seconds instead of 15 minutes.
+    The session's all-queue worker steps aside for the test. The evaluation worker runs with
+    SONAR_ROLES=evaluation and no capsule variable at all, as in production.
     """
-    from tests.conftest import WorkerProcess
+    from tests.conftest import CAPSULE_VARIABLES, WorkerProcess
 
+    pause = getattr(request, "param", None)
+    faults = {**FAST_REDELIVERY}
+    if pause:
+        faults.update(SONAR_EVALUATION_PAUSE_MS="4000", SONAR_EVALUATION_PAUSE_STEPS=pause)
     celery_worker.stop()
-    worker = WorkerProcess(
-        tmp_path / "crashing-worker.log",
-        extra_env={
-            "SONAR_EVALUATION_PAUSE_MS": "4000",
-            "CELERY_VISIBILITY_TIMEOUT": "3",
-            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        },
+    evaluation = WorkerProcess(
+        tmp_path / "evaluation-worker.log",
+        extra_env={**faults, "SONAR_ROLES": "evaluation"},
+        queues="evaluation,default",
+        drop_env=CAPSULE_VARIABLES,
     )
-    worker.start()
+    capsule = WorkerProcess(
+        tmp_path / "capsule-worker.log",
+        extra_env={**faults, "SONAR_ROLES": "capsule"},
+        queues="capsule",
+    )
+    evaluation.start()
+    capsule.start()
     try:
-        yield worker
+        yield RoleWorkers(evaluation=evaluation, capsule=capsule)
     finally:
-        worker.stop()
+        evaluation.stop()
+        capsule.stop()
         celery_worker.start()
 
 
