@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
@@ -308,3 +310,58 @@ def celery_worker(celery_worker_process, transactional_db) -> Iterator[WorkerPro
         yield celery_worker_process
     finally:
         app.conf.task_always_eager = True
+
+
+# --- A real web server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, what: str, logs, timeout: float = 120):
+    """Poll until predicate() is truthy and return it; fail with the processes' logs."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{logs()}"
+        time.sleep(0.2)
+        value = predicate()
+    return value
+
+
+class WebServer:
+    """gunicorn serving the platform with SONAR_ROLES=web and no capsule variable."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**worker_environment(), "SONAR_ROLES": "web"}
+        for name in CAPSULE_VARIABLES:
+            self.env.pop(name, None)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "openmined.wsgi", "--bind",
+             f"127.0.0.1:{self.port}", "--workers", "2", "--access-logfile", "-"],
+            cwd=ROOT, env=self.env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_until(self._answers, "gunicorn to answer", self.log, timeout=60)
+
+    def _answers(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=10).status_code in (200, 503)
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -9,12 +9,7 @@ launch, three mines' gradients, acceptance, payouts, settlement and delivery.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,7 +19,7 @@ from accounts.models import MINER
 from accounts.services import token_issue
 from ledger import services as ledger
 from ledger.selectors import account_balance
-from tests.conftest import CAPSULE_VARIABLES, ROOT, WorkerProcess, _make, worker_environment
+from tests.conftest import CAPSULE_VARIABLES, WebServer, WorkerProcess, _make, wait_until
 from tests.sonar_ui.conftest import FAST_REDELIVERY, Dataset, _split, mine_gradient
 
 
@@ -45,57 +40,6 @@ def campaign_data() -> Dataset:
         X_val=X_val,
         y_val=y_val,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, what: str, logs, timeout: float = 120):
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value:
-        assert time.monotonic() < deadline, f"timed out waiting for {what}\n{logs()}"
-        time.sleep(0.2)
-        value = predicate()
-    return value
-
-
-class WebServer:
-    """gunicorn serving the platform with SONAR_ROLES=web and no capsule variable."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**worker_environment(), "SONAR_ROLES": "web"}
-        for name in CAPSULE_VARIABLES:
-            self.env.pop(name, None)
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "openmined.wsgi", "--bind",
-             f"127.0.0.1:{self.port}", "--workers", "2", "--access-logfile", "-"],
-            cwd=ROOT, env=self.env, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        _wait(self._answers, "gunicorn to answer", self.log, timeout=60)
-
-    def _answers(self) -> bool:
-        try:
-            return requests.get(f"{self.url}/healthz", timeout=10).status_code in (200, 503)
-        except (requests.ConnectionError, requests.Timeout):
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.mark.worker
@@ -167,7 +111,7 @@ def _run_campaign(url: str, logs, owner, miners, dataset) -> None:
     launch = alice.post(f"{url}/api/campaigns/{campaign_id}/launch/")
     assert launch.status_code == 202, launch.text
     detail = lambda: alice.get(f"{url}/api/campaigns/{campaign_id}/").json()  # noqa: E731
-    _wait(lambda: detail()["status"] == "open", "the launch", logs)
+    wait_until(lambda: detail()["status"] == "open", "the launch", logs)
 
     X = np.vstack([X for X, _ in dataset.mines])
     y = np.concatenate([y for _, y in dataset.mines])
@@ -186,7 +130,7 @@ def _run_campaign(url: str, logs, owner, miners, dataset) -> None:
         )  # fmt: skip
         assert sent.status_code == 202, sent.text
         gradient = f"{url}/api/gradients/{sent.json()['id']}/"
-        verdicts.append(_wait(
+        verdicts.append(wait_until(
             lambda g=gradient, s=session: (b := s.get(g).json())["status"] in
             ("accepted", "rejected") and b, "a verdict", logs,
         ))  # fmt: skip
@@ -195,7 +139,7 @@ def _run_campaign(url: str, logs, owner, miners, dataset) -> None:
 
     closed = alice.post(f"{url}/api/campaigns/{campaign_id}/close/")
     assert closed.status_code == 200, closed.text
-    settled = _wait(lambda: (d := detail())["settled_at"] and d, "settlement", logs)
+    settled = wait_until(lambda: (d := detail())["settled_at"] and d, "settlement", logs)
     result = alice.get(f"{url}/api/campaigns/{campaign_id}/result/")
     assert result.status_code == 200, result.text
     assert result.content[:2] == b"PK"  # the zip, served by a web process with no capsule secret
