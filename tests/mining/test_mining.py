@@ -212,7 +212,7 @@ def test_a_version_sonar_rejected_is_not_mined_again_until_the_model_changes(
 
     [contribution] = Contribution.objects.filter(mine=bob_mine, campaign_id=campaign["id"])
     assert contribution.status == "rejected"
-    assert "does not beat the best so far" in contribution.reason
+    assert "did not raise the accuracy above the best so far" in contribution.reason
     assert contribution.earnings_minor == 0
     assert len(wire.sent_to("POST", GRADIENTS)) == 1
 
