@@ -9,12 +9,12 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from capsule import services as capsule
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
+from openmined.pagination import paginated
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
 from syft import keys, wire
@@ -93,14 +93,6 @@ class CampaignOutputSerializer(serializers.Serializer):
         if summary is None:
             return None
         return {"rows": summary.rows, "columns": summary.columns, "sha256": summary.sha256}
-
-
-def paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
-    """One page of the queryset in the API's standard {count, next, previous, results}."""
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}).data
-    return paginator.get_paginated_response(data)
 
 
 def _campaign_response(request: Request, campaign: Campaign, code: int = 200) -> Response:
@@ -388,7 +380,7 @@ class VersionListApi(APIView):
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         versions = selectors.version_list(campaign=campaign)
-        return Response(self.OutputSerializer(versions, many=True).data)
+        return paginated(request, self, versions, self.OutputSerializer)
 
 
 class PayoutListApi(APIView):
@@ -407,7 +399,7 @@ class PayoutListApi(APIView):
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         payouts = selectors.payout_list_visible(user=request.user, campaign=campaign)
-        return Response(self.OutputSerializer(payouts, many=True).data)
+        return paginated(request, self, payouts, self.OutputSerializer)
 
 
 class CampaignResultApi(APIView):

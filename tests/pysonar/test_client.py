@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services import token_issue
 from pysonar import (
     NO_RETRY,
     MalformedResponse,
@@ -37,14 +37,14 @@ def _fast(max_attempts: int = 4, **kwargs) -> RetryPolicy:
 
 def test_it_trades_username_and_password_for_a_token_and_reads_the_profile(live_server, alice):
     sonar = SonarClient(live_server.url, username="alice", password=PASSWORD)
-    assert sonar.token == Token.objects.get(user=alice).key
+    assert ApiToken.objects.get(user=alice).prefix == sonar.token[:8]
     me = sonar.me()
     assert me["username"] == "alice"
     assert me["roles"] == ["data scientist"]
 
 
 def test_a_token_alone_authenticates(live_server, api_as, bob):
-    token = Token.objects.get_or_create(user=bob)[0].key
+    token = token_issue(user=bob).key
     assert SonarClient(live_server.url, token=token).me()["username"] == "bob"
 
 
@@ -62,9 +62,7 @@ def test_an_expired_token_is_renewed_when_the_client_knows_the_password(
 ):
     sonar = SonarClient(live_server.url, username="alice", password=PASSWORD)
     old = sonar.token
-    Token.objects.filter(key=old).update(
-        created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
-    )
+    ApiToken.objects.filter(prefix=old[:8]).update(expires_at=timezone.now())
     assert sonar.me()["username"] == "alice"
     assert sonar.token != old
 
@@ -72,10 +70,8 @@ def test_an_expired_token_is_renewed_when_the_client_knows_the_password(
 def test_an_expired_token_without_a_password_raises_401_naming_the_cure(
     live_server, alice, settings
 ):
-    token = Token.objects.create(user=alice)
-    Token.objects.filter(pk=token.pk).update(
-        created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
-    )
+    token = token_issue(user=alice)
+    ApiToken.objects.filter(pk=token.token.pk).update(expires_at=timezone.now())
     with pytest.raises(SonarError) as caught:
         SonarClient(live_server.url, token=token.key).me()
     assert caught.value.status == 401
