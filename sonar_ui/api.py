@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from capsule import services as capsule
+from ledger.api import LedgerEntrySerializer
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
 from openmined.pagination import paginated
@@ -95,9 +99,21 @@ class CampaignOutputSerializer(serializers.Serializer):
         return {"rows": summary.rows, "columns": summary.columns, "sha256": summary.sha256}
 
 
+class CampaignDetailOutputSerializer(CampaignOutputSerializer):
+    """One campaign: the list's fields, and whether it has stopped making progress."""
+
+    stalled_since = serializers.SerializerMethodField(
+        help_text="When this open campaign stopped improving (no gradient accepted for a while, "
+        "or every recent one rejected); null while it progresses."
+    )
+
+    def get_stalled_since(self, campaign: Campaign) -> datetime | None:
+        return selectors.campaign_stalled_since(campaign=campaign)
+
+
 def _campaign_response(request: Request, campaign: Campaign, code: int = 200) -> Response:
     return Response(
-        CampaignOutputSerializer(campaign, context={"request": request}).data, status=code
+        CampaignDetailOutputSerializer(campaign, context={"request": request}).data, status=code
     )
 
 
@@ -154,7 +170,7 @@ class CampaignListCreateApi(APIView):
         )
         return paginated(request, self, campaigns, CampaignOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={201: CampaignDetailOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -173,7 +189,7 @@ class CampaignListCreateApi(APIView):
 class CampaignDetailApi(APIView):
     """One campaign: public fields for everyone who can see it, more for its owner."""
 
-    @extend_schema(responses={200: CampaignOutputSerializer})
+    @extend_schema(responses={200: CampaignDetailOutputSerializer})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         return _campaign_response(request, campaign)
@@ -221,7 +237,7 @@ class ValidationDataUploadApi(APIView):
 class CampaignLaunchApi(APIView):
     """Escrow the bounty, make the keys, publish v0 and measure the starting accuracy."""
 
-    @extend_schema(request=None, responses={200: CampaignOutputSerializer})
+    @extend_schema(request=None, responses={200: CampaignDetailOutputSerializer})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
         campaign = services.campaign_launch(campaign_id=campaign.id, user=request.user)
@@ -231,7 +247,7 @@ class CampaignLaunchApi(APIView):
 class CampaignCloseApi(APIView):
     """The owner ends the campaign: payouts settle and the rest is refunded."""
 
-    @extend_schema(request=None, responses={200: CampaignOutputSerializer})
+    @extend_schema(request=None, responses={200: CampaignDetailOutputSerializer})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
         campaign = services.campaign_close(campaign_id=campaign.id, user=request.user)
@@ -422,3 +438,80 @@ class CampaignResultApi(APIView):
         if delivery.pgp_fingerprint:
             response["X-PGP-Recipient"] = delivery.pgp_fingerprint
         return response
+
+
+MAX_EVENTS_WAIT_S = 25
+EVENTS_POLL_INTERVAL_S = 0.25
+
+
+class CampaignStateSerializer(serializers.Serializer):
+    """What a watcher needs after each batch of events."""
+
+    status = serializers.CharField()
+    current_version = serializers.IntegerField(allow_null=True)
+    best_accuracy = serializers.SerializerMethodField()
+    spent_minor = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    settled_at = serializers.DateTimeField(allow_null=True)
+    stalled_since = serializers.SerializerMethodField()
+
+    def get_best_accuracy(self, campaign: Campaign) -> float | None:
+        return _fraction(campaign.best_accuracy_ppm)
+
+    def get_stalled_since(self, campaign: Campaign) -> datetime | None:
+        return selectors.campaign_stalled_since(campaign=campaign)
+
+
+class CampaignEventsApi(APIView):
+    """The campaign's ledger entries after a seq; with ?wait=, hold until one arrives (≤ 25 s)."""
+
+    class FilterSerializer(serializers.Serializer):
+        after = serializers.IntegerField(
+            min_value=0, default=0, help_text="The last seq you have seen (0: from the start)."
+        )
+        wait = serializers.FloatField(
+            min_value=0,
+            max_value=MAX_EVENTS_WAIT_S,
+            default=0,
+            help_text="Seconds to wait for a new entry when there is none yet (at most 25).",
+        )
+        limit = serializers.IntegerField(
+            min_value=1, max_value=selectors.MAX_EVENTS_PAGE, default=100
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        events = LedgerEntrySerializer(many=True)
+        last_seq = serializers.IntegerField(help_text="Pass it as ?after= on the next call.")
+        more = serializers.BooleanField(help_text="True when more entries wait right now.")
+        campaign = CampaignStateSerializer(help_text="The campaign's state after these events.")
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer})
+    def get(self, request: Request, campaign_id: int) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        after, wait, limit = (filters.validated_data[k] for k in ("after", "wait", "limit"))
+        campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
+        # A long poll that reads the database a few times a second: cheap (one indexed
+        # query), bounded, and it needs nothing but the database to learn of new entries.
+        deadline = time.monotonic() + wait
+        while True:
+            events = selectors.campaign_events_after(
+                campaign=campaign, after=after, limit=limit + 1
+            )
+            remaining = deadline - time.monotonic()
+            if events or remaining <= 0:
+                break
+            time.sleep(min(EVENTS_POLL_INTERVAL_S, remaining))
+        more = len(events) > limit
+        events = events[:limit]
+        campaign.refresh_from_db()
+        return Response(
+            self.OutputSerializer(
+                {
+                    "events": events,
+                    "last_seq": events[-1].seq if events else after,
+                    "more": more,
+                    "campaign": campaign,
+                }
+            ).data
+        )

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("campaigns/<int:campaign_id>/versions/", api.VersionListApi.as_view(), name="versions"),
     path("campaigns/<int:campaign_id>/payouts/", api.PayoutListApi.as_view(), name="payouts"),
+    path("campaigns/<int:campaign_id>/events/", api.CampaignEventsApi.as_view(), name="events"),
     path("campaigns/<int:campaign_id>/result/", api.CampaignResultApi.as_view(), name="result"),
     path("gradients/<int:gradient_id>/", api.GradientDetailApi.as_view(), name="gradient"),
 ]
