@@ -7,9 +7,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +22,11 @@ from openmined.api_errors import ApiError
 from openmined.pagination import paginated
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
+from sonar_ui.parsers import (
+    BINARY_GRADIENT_MEDIA_TYPE,
+    GradientBinaryParser,
+    GradientJSONParser,
+)
 from syft import keys, wire
 
 MAX_VALIDATION_BYTES = 50 * 1024 * 1024
@@ -325,15 +331,25 @@ class GradientOutputSerializer(serializers.Serializer):
 
 
 class GradientListSubmitApi(APIView):
-    """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key."""
+    """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key.
 
-    parser_classes = [JSONParser]
+    The body is JSON, or the gradient's binary wire form (Content-Type
+    application/vnd.sonar.gradient) with the other fields as query parameters; either may be
+    sent with Content-Encoding: gzip.
+    """
+
+    parser_classes = [GradientJSONParser, GradientBinaryParser]
 
     class InputSerializer(serializers.Serializer):
         base_version = serializers.IntegerField(min_value=0)
         n_samples = serializers.IntegerField(min_value=1, max_value=10**12)
         payout_account = serializers.CharField(max_length=64)
         gradient = serializers.DictField()
+
+    class BinaryParamsSerializer(serializers.Serializer):
+        base_version = serializers.IntegerField(min_value=0)
+        n_samples = serializers.IntegerField(min_value=1, max_value=10**12)
+        payout_account = serializers.CharField(max_length=64)
 
     @extend_schema(responses={200: GradientOutputSerializer(many=True)})
     def get(self, request: Request, campaign_id: int) -> Response:
@@ -342,9 +358,20 @@ class GradientListSubmitApi(APIView):
         return paginated(request, self, gradients, GradientOutputSerializer)
 
     @extend_schema(
-        request=InputSerializer,
+        request={
+            "application/json": InputSerializer,
+            BINARY_GRADIENT_MEDIA_TYPE: OpenApiTypes.BINARY,
+        },
         responses={202: GradientOutputSerializer, 200: GradientOutputSerializer},
         parameters=[
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                description=f"With a binary body only: {name}.",
+            )
+            for name in ("base_version", "n_samples", "payout_account")
+        ]
+        + [
             OpenApiParameter(
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
@@ -355,13 +382,19 @@ class GradientListSubmitApi(APIView):
         ],
     )
     def post(self, request: Request, campaign_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if isinstance(request.data, bytes):
+            data = self.BinaryParamsSerializer(data=request.query_params)
+            data.is_valid(raise_exception=True)
+            fields = {**data.validated_data, "gradient": request.data}
+        else:
+            data = self.InputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = data.validated_data
         submission, created = services.gradient_submit(
             campaign_id=campaign_id,
             user=request.user,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
-            **data.validated_data,
+            **fields,
         )
         submission.refresh_from_db()
         return Response(
