@@ -148,7 +148,7 @@ def test_a_standardize_contract_is_applied_before_the_weights():
 
 
 def test_rows_of_the_wrong_width_are_refused_with_the_expected_features():
-    X, y, input_schema, output_schema = _diabetes()
+    X, _y, input_schema, output_schema = _diabetes()
     model = model_for("linear_regression", n_features=X.shape[1])
     delivered = model_load(
         _artifact("linear_regression", model, model.initial_weights(), input_schema,
