@@ -27,7 +27,7 @@ from accounts.services import (
 )
 from ledger.selectors import wallet_summary_for_user
 from openmined.api_errors import ApiError
-from openmined.pagination import paginated
+from openmined.pagination import page_schema, paginated
 
 
 class TokenObtainApi(APIView):
@@ -138,7 +138,7 @@ class TokenListCreateApi(APIView):
     class CreatedSerializer(TokenOutputSerializer):
         token = serializers.CharField(help_text="The secret; Sonar keeps only its hash.")
 
-    @extend_schema(responses={200: TokenOutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(TokenOutputSerializer, "TokenPage")})
     def get(self, request: Request) -> Response:
         return paginated(request, self, token_list_live(user=request.user), TokenOutputSerializer)
 

@@ -18,7 +18,7 @@ from mine_ui import selectors
 from mine_ui.models import BUDGET_DIGITS, CONTRIBUTION_STATUSES, Mine
 from mine_ui.services import budget_set, mine_create, policy_update
 from openmined.api_errors import ApiError
-from openmined.pagination import paginated
+from openmined.pagination import page_schema, paginated
 
 
 class MineOutputSerializer(serializers.Serializer):
@@ -59,7 +59,7 @@ class MineListCreateApi(APIView):
         payout_account = serializers.CharField(max_length=64)
         sonar_url = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(responses={200: MineOutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(MineOutputSerializer, "MinePage")})
     def get(self, request: Request) -> Response:
         mines = selectors.mine_list_for_owner(owner=request.user)
         return paginated(request, self, mines, MineOutputSerializer)
@@ -105,7 +105,7 @@ class MineDatasetListApi(APIView):
         output_fingerprint = serializers.CharField()
         imported_at = serializers.DateTimeField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(OutputSerializer, "MineDatasetPage")})
     def get(self, request: Request, mine_id: int) -> Response:
         mine = selectors.mine_get_owned(owner=request.user, mine_id=mine_id)
         datasets = selectors.dataset_list_for_mine(mine=mine)
@@ -224,7 +224,10 @@ class MineContributionListApi(APIView):
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField()
 
-    @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer(many=True)})
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: page_schema(OutputSerializer, "MineContributionPage")},
+    )
     def get(self, request: Request, mine_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -14,3 +16,16 @@ def paginated(request: Request, view: APIView, queryset, serializer_class) -> Re
     page = paginator.paginate_queryset(queryset, request, view=view)
     data = serializer_class(page, many=True, context={"request": request}).data
     return paginator.get_paginated_response(data)
+
+
+def page_schema(item_serializer: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """The OpenAPI shape of one page of items (for @extend_schema responses)."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item_serializer(many=True),
+        },
+    )

@@ -19,7 +19,7 @@ from capsule import services as capsule
 from ledger.api import LedgerEntrySerializer
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
-from openmined.pagination import paginated
+from openmined.pagination import page_schema, paginated
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
 from sonar_ui.parsers import (
@@ -166,7 +166,8 @@ class CampaignListCreateApi(APIView):
             return value
 
     @extend_schema(
-        parameters=[FilterSerializer], responses={200: CampaignOutputSerializer(many=True)}
+        parameters=[FilterSerializer],
+        responses={200: page_schema(CampaignOutputSerializer, "CampaignPage")},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -351,7 +352,7 @@ class GradientListSubmitApi(APIView):
         n_samples = serializers.IntegerField(min_value=1, max_value=10**12)
         payout_account = serializers.CharField(max_length=64)
 
-    @extend_schema(responses={200: GradientOutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(GradientOutputSerializer, "GradientPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         gradients = selectors.gradient_list_visible(user=request.user, campaign=campaign)
@@ -425,7 +426,7 @@ class VersionListApi(APIView):
         def get_accuracy(self, version) -> float:
             return version.accuracy_ppm / PPM
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(OutputSerializer, "VersionPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         versions = selectors.version_list(campaign=campaign)
@@ -444,7 +445,7 @@ class PayoutListApi(APIView):
         created_at = serializers.DateTimeField()
         settled_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(OutputSerializer, "PayoutPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         payouts = selectors.payout_list_visible(user=request.user, campaign=campaign)
