@@ -19,6 +19,7 @@ from pysonar.errors import MalformedResponse, SonarError, SonarUnavailable
 from pysonar.events import EventMethods
 from pysonar.mines import MineMethods
 from pysonar.models import CampaignModel, campaign_model_from_json
+from pysonar.public import PublicMethods
 from pysonar.retry import NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy
 from pysonar.types import (
     Campaign,
@@ -66,7 +67,7 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
-class SonarClient(AccountMethods, MineMethods, EventMethods):
+class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
     """A client of one Sonar platform, authenticated as one person."""
 
     def __init__(

@@ -111,3 +111,15 @@ def test_a_campaign_from_launch_to_a_model_that_predicts_through_pysonar(
     assert r2_clipped(y_val, predict(delivered, X_val)) == pytest.approx(
         delivered.description["accuracy"], abs=1e-9
     )
+
+
+def test_the_public_ledger_stats_and_profile_with_pysonar(live_server, alice, bob):
+    sonar = client_for(live_server.url, alice)
+    assert sonar.me_update(pgp_public_key="")["pgp_fingerprint"] == ""
+    assert isinstance(sonar.stats(), dict)
+    sonar.wallet_deposit(1000, idempotency_key=str(uuid.uuid4()))
+    page = sonar.ledger_entries(after=0, limit=10)
+    assert page["entries"]
+    first = page["entries"][0]
+    assert sonar.ledger_entry(first["seq"])["hash"] == first["hash"]
+    assert "checkpoints" in sonar.ledger_checkpoints()
