@@ -21,6 +21,7 @@ from accounts.selectors import user_roles
 
 MAX_TOKEN_TTL = timedelta(days=365)
 MAX_TOKENS_PER_USER = 100
+MAX_TOKENS_PER_NAME = 20
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -84,8 +85,14 @@ def _token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_create(*, user: User, name: str, ttl: timedelta | None = None) -> IssuedToken:
-    """Make a named API token; its secret is returned once and only its sha256 is kept."""
+def token_create(
+    *, user: User, name: str, ttl: timedelta | None = None, rotate: bool = False
+) -> IssuedToken:
+    """Make a named API token; its secret is returned once and only its sha256 is kept.
+
+    With rotate, the oldest tokens of the same name beyond MAX_TOKENS_PER_NAME are revoked
+    instead of counting against MAX_TOKENS_PER_USER.
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise TokenError("Give the token a name of 1 to 100 characters, e.g. 'laptop notebook'.")
@@ -98,7 +105,13 @@ def token_create(*, user: User, name: str, ttl: timedelta | None = None) -> Issu
     now = timezone.now()
     # Expired tokens can never authenticate again; forget them instead of listing them forever.
     ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
-    if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
+    if rotate:
+        # Logins and hosted mines make a token each time: keep only the newest few of a name,
+        # so a notebook that logs in every run never fills the person's token list.
+        keep = ApiToken.objects.filter(user=user, name=name).order_by("-created_at", "-id")
+        stale = list(keep.values_list("pk", flat=True)[MAX_TOKENS_PER_NAME - 1 :])
+        ApiToken.objects.filter(pk__in=stale).delete()
+    elif ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
         raise TokenError(
             f"You already have {MAX_TOKENS_PER_USER} live API tokens; revoke one you no longer "
             "use on the API tokens page (or DELETE /api/me/tokens/<id>/) first."
@@ -118,8 +131,11 @@ def token_create(*, user: User, name: str, ttl: timedelta | None = None) -> Issu
 def token_issue(
     *, user: User, name: str = "password login", ttl: timedelta | None = None
 ) -> IssuedToken:
-    """A fresh token for a password login (or a process acting for the person)."""
-    return token_create(user=user, name=name, ttl=ttl)
+    """A fresh token for a password login (or a process acting for the person).
+
+    Only the newest MAX_TOKENS_PER_NAME tokens of that name stay valid.
+    """
+    return token_create(user=user, name=name, ttl=ttl, rotate=True)
 
 
 def token_authenticate(*, key: str) -> ApiToken | None:

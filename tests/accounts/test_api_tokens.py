@@ -160,3 +160,26 @@ def test_the_tokens_page_asks_anonymous_visitors_to_log_in(client, db):
     response = client.get("/accounts/profile/tokens/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_logging_in_again_and_again_keeps_only_the_newest_login_tokens(api_as, alice):
+    from accounts.services import MAX_TOKENS_PER_NAME
+
+    named = token_issue(user=alice, name="laptop")
+    logins = [token_issue(user=alice) for _ in range(MAX_TOKENS_PER_NAME + 5)]
+    live = ApiToken.objects.filter(user=alice, name="password login")
+    assert live.count() == MAX_TOKENS_PER_NAME
+    assert set(live.values_list("pk", flat=True)) == {t.token.pk for t in logins[5:]}
+    assert ApiToken.objects.filter(pk=named.token.pk).exists()  # other names are untouched
+
+
+def test_the_hundred_and_first_named_token_is_refused_with_what_to_do(api_as, alice):
+    from accounts.services import MAX_TOKENS_PER_USER, token_create
+
+    client = api_as(alice)  # one login token
+    for i in range(MAX_TOKENS_PER_USER - 1):
+        token_create(user=alice, name=f"t{i}")
+    response = client.post("/api/me/tokens/", {"name": "one more"}, format="json")
+    assert response.status_code == 400
+    assert "revoke one" in response.json()["detail"]
+    assert not ApiToken.objects.filter(name="one more").exists()
