@@ -62,7 +62,10 @@ def gradient_submit(
 ) -> tuple[GradientSubmission, bool]:
     """Validate and store an encrypted gradient (wire JSON or binary); (submission, created)."""
     if not user_is_miner(user=user):
-        raise CampaignForbiddenError("Only miners can submit gradients; add the role first.")
+        raise CampaignForbiddenError(
+            "Only miners can submit gradients; take the miner role on your profile page or "
+            'with POST /api/me/roles/ {"role": "miner"}.'
+        )
     if not idempotency_key or len(idempotency_key) > 200:
         raise GradientError(
             "Send an Idempotency-Key header (1 to 200 characters) so a retry cannot submit twice.",
