@@ -25,6 +25,13 @@ _fingerprint_by_home: dict[Path, str] = {}
 
 def _home() -> Path:
     # Read at call time, not import time: operators (and tests) may point it elsewhere.
+    if settings.CAPSULE_GNUPGHOME is None:
+        # Only capsule processes hold the capsule's GPG home (settings.SONAR_ROLES).
+        raise KeyUnavailableError(
+            "This process does not have the capsule role (SONAR_ROLES="
+            f"{','.join(sorted(settings.SONAR_ROLES))}), so it holds no capsule secret; this "
+            "work belongs on a capsule worker (celery worker -Q capsule with SONAR_ROLES=capsule)."
+        )
     return Path(settings.CAPSULE_GNUPGHOME)
 
 
@@ -136,3 +143,37 @@ def secret_unwrap(*, wrapped: bytes, recipient: str, what: str) -> bytes:
         f"{what} could not be unwrapped: the stored ciphertext is corrupted "
         f"(gpg: {result.status or 'unreadable data'}). Restore it from a database backup."
     )
+
+
+def capsule_key_export(fingerprint: str) -> str:
+    """The armored public half of the capsule's GPG key, for others to encrypt to."""
+    armored = _gpg(_home()).export_keys(fingerprint)
+    if not armored:
+        raise KeyUnavailableError(
+            f"The capsule's GPG key {fingerprint} is not in CAPSULE_GNUPGHOME ({_home()})."
+        )
+    return armored
+
+
+def public_wrap(*, data: bytes, armored_public_key: str, fingerprint: str, what: str) -> bytes:
+    """Encrypt data to the capsule's published public key; any process may, none can undo it.
+
+    The keyring used here (CAPSULE_PUBLIC_GNUPGHOME) holds public keys only.
+    """
+    home = Path(settings.CAPSULE_PUBLIC_GNUPGHOME)
+    gpg = _gpg(home)
+    if not any(key["fingerprint"] == fingerprint for key in gpg.list_keys()):
+        imported = gpg.import_keys(armored_public_key)
+        if fingerprint not in (imported.fingerprints or []):
+            raise KeyUnavailableError(
+                f"The capsule's published public key {fingerprint} could not be imported "
+                f"({imported.summary() or 'gpg gave no reason'}); a capsule worker republishes "
+                "it when it starts."
+            )
+    result = gpg.encrypt(data, fingerprint, armor=False, always_trust=True)
+    if not result.ok:
+        raise KeyUnavailableError(
+            f"{what} could not be encrypted to the capsule's public key {fingerprint}: "
+            f"{result.status or 'gpg gave no reason'}."
+        )
+    return bytes(result.data)

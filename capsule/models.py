@@ -76,10 +76,40 @@ class ModelDelivery(models.Model):
     content_type = models.CharField(max_length=100)
     pgp_fingerprint = models.CharField(max_length=64, blank=True)
     sha256 = models.CharField(max_length=64, help_text="sha256 of the artifact as delivered.")
+
     # Wrapped even when PGP-encrypted to the owner: a plain artifact holds the model in clear.
+    class Sealing(models.TextChoices):
+        # Already encrypted to the owner's PGP key: stored as delivered.
+        OWNER_PGP = "owner-pgp"
+        # A plain artifact, sealed (AES-GCM) with a key derived from SECRET_KEY, so that web
+        # processes, which hold no capsule secret, can serve it to its owner.
+        SITE_KEY = "site-key"
+        # Rows delivered before the capsule became its own process: wrapped to the capsule's GPG
+        # key, so only a capsule process can open them.
+        CAPSULE_GPG = "capsule-gpg"
+
     wrapped_artifact = models.BinaryField()
-    wrapped_to = models.CharField(max_length=40)
+    wrapped_to = models.CharField(max_length=40, blank=True)
+    sealing = models.CharField(max_length=16, choices=Sealing.choices, default=Sealing.CAPSULE_GPG)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"Model of campaign {self.campaign_id} delivered to user {self.owner_id}"
+
+
+class CapsuleIdentity(models.Model):
+    """The public half of the capsule's GPG key, published so that any process can encrypt to it.
+
+    Only capsule processes hold the secret half (settings.SONAR_ROLES); web processes encrypt
+    uploaded validation data to this key and can never read it back.
+    """
+
+    fingerprint = models.CharField(max_length=40, unique=True)
+    armored_public_key = models.TextField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "capsule identities"
+
+    def __str__(self) -> str:
+        return f"Capsule key {self.fingerprint[:16]}"

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.pgp import PgpKeyError, pgp_encrypt_to
-from capsule import cache, custody
+from capsule import cache, custody, sealing
 from capsule.artifact import artifact_build
 from capsule.errors import (
     CapsuleError,
@@ -27,7 +27,7 @@ from capsule.errors import (
     ModelBlobError,
     ValidationDataError,
 )
-from capsule.models import CampaignKey, ModelDelivery, ValidationSet
+from capsule.models import CampaignKey, CapsuleIdentity, ModelDelivery, ValidationSet
 from capsule.validation import ValidationTable, validation_table_read
 from ledger.errors import BlobIntegrityError, BlobNotFoundError
 from ledger.services import blob_get, blob_put, ledger_append
@@ -117,7 +117,7 @@ def _capsule_recipient(*, what: str) -> str:
                 "wrapped_to", flat=True
             )
         )
-        | set(ModelDelivery.objects.values_list("wrapped_to", flat=True))
+        | set(ModelDelivery.objects.exclude(wrapped_to="").values_list("wrapped_to", flat=True))
     )
     if stranded:
         raise KeyUnavailableError(
@@ -127,6 +127,34 @@ def _capsule_recipient(*, what: str) -> str:
             "(or copy it to this machine) instead of letting the capsule make a new key."
         )
     return custody.capsule_key_create()
+
+
+def capsule_identity_publish() -> str:
+    """Make the capsule's GPG key if needed and publish its public half; capsule role only."""
+    fingerprint = _capsule_recipient(what="the capsule's published key")
+    if not CapsuleIdentity.objects.filter(fingerprint=fingerprint).exists():
+        CapsuleIdentity.objects.get_or_create(
+            fingerprint=fingerprint,
+            defaults={"armored_public_key": custody.capsule_key_export(fingerprint)},
+        )
+    return fingerprint
+
+
+def capsule_identity() -> CapsuleIdentity:
+    """The capsule's published public key, to encrypt to; any process may ask."""
+    identity = CapsuleIdentity.objects.order_by("-published_at").first()
+    if identity is None or (
+        settings.HAS_CAPSULE_ROLE and identity.fingerprint != custody.capsule_key_fingerprint()
+    ):
+        if not settings.HAS_CAPSULE_ROLE:
+            raise KeyUnavailableError(
+                "The capsule has not published its public key yet, so nothing can be encrypted "
+                "to it. Start a capsule worker (SONAR_ROLES=capsule celery -A openmined worker "
+                "-Q capsule); it publishes the key when it starts. Then try again."
+            )
+        capsule_identity_publish()
+        identity = CapsuleIdentity.objects.get(fingerprint=custody.capsule_key_fingerprint())
+    return identity
 
 
 # --- Validation data ----------------------------------------------------------------------------
@@ -155,8 +183,16 @@ def validation_data_store(
         adapter=adapter,
     )
     what = f"the validation data of campaign {campaign_id}"
-    recipient = _capsule_recipient(what=what)
-    wrapped = custody.secret_wrap(data=data, recipient=recipient, what=what.capitalize())
+    # Encrypted to the capsule's published public key: the web process that received the
+    # upload cannot read it back, and only capsule processes hold the secret half.
+    identity = capsule_identity()
+    recipient = identity.fingerprint
+    wrapped = custody.public_wrap(
+        data=data,
+        armored_public_key=identity.armored_public_key,
+        fingerprint=recipient,
+        what=what.capitalize(),
+    )
     wrapped_sha256 = hashlib.sha256(wrapped).hexdigest()
     summary = ValidationSummary(
         rows=table.n_rows, columns=table.columns, sha256=hashlib.sha256(data).hexdigest()
@@ -497,15 +533,70 @@ def model_refresh(*, campaign_id: int, encrypted_weights_blob: str) -> str:
     return blob_put(encrypted_to_bytes(refreshed), kind="model")
 
 
+# --- Steps of the campaign's life, run on capsule workers ----------------------------------------
+# Sonar enqueues these (capsule.tasks) and reacts to what they return; they never raise for a
+# refusal that is the campaign's or the gradient's fault, they say so in the result, so that the
+# next step in Sonar's chain always runs and nothing waits forever.
+
+# Publish a re-encrypted model when fewer bits than this remain: room for about five more
+# rounds of fixed-point scale growth, so gradients computed on slightly old versions still fit.
+REFRESH_BELOW_HEADROOM_BITS = 512
+
+
+def campaign_keys_prepare(*, campaign_id: int, spec: ModelSpec, initial_weights: list) -> dict:
+    """Launch's capsule half: the key pair, v0 encrypted and scored. Safe to run again."""
+    try:
+        keypair_create(campaign_id=campaign_id, spec=spec)
+        address = model_encrypt_initial(campaign_id=campaign_id, weights=initial_weights)
+        score = model_score(campaign_id=campaign_id, encrypted_weights_blob=address)
+    except CapsuleError as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "blob": address, "score": score}
+
+
+def candidate_score(*, campaign_id: int, candidate_blob: str, publish_above_ppm: int) -> dict:
+    """Score a candidate model; if it beats `publish_above_ppm`, return the blob to publish.
+
+    The blob to publish is the candidate itself, or the candidate re-encrypted at a fresh
+    fixed-point scale when its headroom runs low (every homomorphic update grows the scale).
+    A candidate that cannot be read or decrypted is reported as malformed, with no score.
+    """
+    try:
+        row = _key_row(campaign_id)
+        model = _model(campaign_id=campaign_id, spec=_spec_of(row))
+        encrypted = _encrypted_model(row, candidate_blob, tuple(model.weight_shape))
+        table = _validation_table(campaign_id=campaign_id, n_features=row.n_features)
+        weights = encrypted.decrypt(_private_key(row))
+    except (CapsuleError, SyftError, ArithmeticError, ValueError) as exc:
+        return {"ok": False, "malformed": True, "error": type(exc).__name__}
+    if not np.all(np.isfinite(weights)):
+        return {"ok": False, "malformed": True, "error": "weights that are not finite"}
+    score = _score(model, weights, table)
+    publish = None
+    # Sonar compares scores in integer parts per million; round the same way.
+    if round(score * 1_000_000) > publish_above_ppm:
+        publish = candidate_blob
+        if encrypted.headroom_bits() < REFRESH_BELOW_HEADROOM_BITS:
+            refreshed = EncryptedArray.encrypt(_public_key(row), weights)
+            publish = blob_put(encrypted_to_bytes(refreshed), kind="model")
+    return {"ok": True, "score": score, "publish_blob": publish}
+
+
 # --- Delivery -----------------------------------------------------------------------------------
 
 
 def _delivery_from_row(row: ModelDelivery) -> Delivery:
-    data = custody.secret_unwrap(
-        wrapped=bytes(row.wrapped_artifact),
-        recipient=row.wrapped_to,
-        what=f"The delivered model of campaign {row.campaign_id}",
-    )
+    stored = bytes(row.wrapped_artifact)
+    if row.sealing == ModelDelivery.Sealing.OWNER_PGP:
+        data = stored  # encrypted to its owner's key: nothing to open here
+    elif row.sealing == ModelDelivery.Sealing.SITE_KEY:
+        data = sealing.unseal(stored, campaign_id=row.campaign_id)
+    else:
+        data = custody.secret_unwrap(
+            wrapped=stored,
+            recipient=row.wrapped_to,
+            what=f"The delivered model of campaign {row.campaign_id}",
+        )
     if hashlib.sha256(data).hexdigest() != row.sha256:
         raise DeliveryError(
             f"The stored model of campaign {row.campaign_id} no longer matches the checksum "
@@ -582,9 +673,12 @@ def model_deliver(
         data, fingerprint = artifact, ""
         filename = f"campaign-{campaign_id}-model.zip"
         content_type = "application/zip"
-    what = f"the delivered model of campaign {campaign_id}"
-    recipient = _capsule_recipient(what=what)
-    wrapped = custody.secret_wrap(data=data, recipient=recipient, what=what.capitalize())
+    # Stored so that web processes (no capsule secret) can serve it to its owner again.
+    if fingerprint:
+        stored, sealed_with = data, ModelDelivery.Sealing.OWNER_PGP
+    else:
+        stored = sealing.seal(data, campaign_id=campaign_id)
+        sealed_with = ModelDelivery.Sealing.SITE_KEY
     delivery = Delivery(
         filename=filename,
         content_type=content_type,
@@ -602,8 +696,8 @@ def model_deliver(
                 content_type=delivery.content_type,
                 pgp_fingerprint=delivery.pgp_fingerprint,
                 sha256=delivery.sha256,
-                wrapped_artifact=wrapped,
-                wrapped_to=recipient,
+                wrapped_artifact=stored,
+                sealing=sealed_with,
             )
     except IntegrityError:
         # A concurrent run delivered first; the owner gets that artifact, not a second one.

@@ -6,6 +6,7 @@ Celery tasks executed eagerly in-process. Production sets DEBUG=False and the va
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +21,21 @@ VAR_DIR = Path(env_str("SONAR_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
+
+# What this process is: web, evaluation, capsule, mining, beat, or all of them (the default,
+# for `make run`'s single process). Only the capsule role may hold the capsule's secrets.
+ROLE_NAMES = ("web", "evaluation", "capsule", "mining", "beat")
+_roles = env_list("SONAR_ROLES", ["all"])
+if _roles == ["all"]:
+    _roles = list(ROLE_NAMES)
+_unknown_roles = sorted(set(_roles) - set(ROLE_NAMES))
+if _unknown_roles or not _roles:
+    raise ImproperlyConfigured(
+        f"SONAR_ROLES has unknown role(s) {', '.join(_unknown_roles) or '(none given)'}; use a "
+        f"comma-separated list of {', '.join(ROLE_NAMES)}, or all."
+    )
+SONAR_ROLES = frozenset(_roles)
+HAS_CAPSULE_ROLE = "capsule" in SONAR_ROLES
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -151,15 +167,32 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 *
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.
 GNUPGHOME = Path(env_str("GNUPGHOME") or VAR_DIR / "gnupg")
 # The capsule's key wraps campaign private keys; a separate home so nothing else can use it.
-CAPSULE_GNUPGHOME = Path(env_str("CAPSULE_GNUPGHOME") or VAR_DIR / "capsule-gnupg")
-CAPSULE_PASSPHRASE = env_str("CAPSULE_PASSPHRASE")
-if not CAPSULE_PASSPHRASE:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "CAPSULE_PASSPHRASE is not set. With DEBUG=False the capsule's GPG key needs a "
-            "passphrase: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE."
-        )
-    CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105
+# Only a process with the capsule role reads its passphrase and GPG home (see SONAR_ROLES):
+# web, evaluation, mining and beat processes run without them, so a compromised web server
+# holds no campaign's key. Others encrypt to the capsule's *public* key, which the capsule
+# publishes in the database; this home holds that public key only.
+CAPSULE_PUBLIC_GNUPGHOME = Path(env_str("CAPSULE_PUBLIC_GNUPGHOME") or VAR_DIR / "capsule-public")
+CAPSULE_SECRETS_SET = [
+    name
+    for name in ("CAPSULE_PASSPHRASE", "CAPSULE_PASSPHRASE_FILE", "CAPSULE_GNUPGHOME")
+    if os.environ.get(name)
+]
+if HAS_CAPSULE_ROLE:
+    CAPSULE_GNUPGHOME: Path | None = Path(env_str("CAPSULE_GNUPGHOME") or VAR_DIR / "capsule-gnupg")
+    CAPSULE_PASSPHRASE = env_str("CAPSULE_PASSPHRASE")
+    if not CAPSULE_PASSPHRASE:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "CAPSULE_PASSPHRASE is not set. A process with the capsule role (SONAR_ROLES="
+                f"{','.join(sorted(SONAR_ROLES))}) needs the passphrase of the capsule's GPG "
+                "key: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE, or run this process "
+                "without the capsule role."
+            )
+        CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105
+else:
+    # Never read: a non-capsule process that finds them set says so at start (capsule.apps).
+    CAPSULE_GNUPGHOME = None
+    CAPSULE_PASSPHRASE = None
 
 # --- Paillier -------------------------------------------------------------------------------
 PAILLIER_KEY_BITS = env_int("PAILLIER_KEY_BITS", 2048)
@@ -181,6 +214,10 @@ SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
 SONAR_EVALUATION_PAUSE_S = float(env_int("SONAR_EVALUATION_PAUSE_MS", 0)) / 1000
 if SONAR_EVALUATION_PAUSE_S and not DEBUG:
     raise ImproperlyConfigured("SONAR_EVALUATION_PAUSE_MS is a test-only setting; unset it.")
+
+# A capsule step (launch, scoring) out this long without an answer is enqueued again by the
+# beat sweep: its message was lost or its worker killed. Every step is safe to run twice.
+SONAR_STEP_RESUME_AFTER_S = env_int("SONAR_STEP_RESUME_AFTER_S", 120)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -216,7 +253,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "campaigns-expire": {"task": "sonar_ui.tasks.campaigns_expire_task", "schedule": 60.0},
     # Re-enqueues evaluations and settlements whose message was lost (e.g. a broker restart).
-    "campaigns-sweep": {"task": "sonar_ui.tasks.campaigns_sweep_task", "schedule": 300.0},
+    "campaigns-sweep": {"task": "sonar_ui.tasks.campaigns_sweep_task", "schedule": 60.0},
     # Mines hosted on this platform mine by themselves (their policy decides what to join).
     "mines-hosted-train": {"task": "mine_ui.tasks.mines_hosted_train_task", "schedule": 60.0},
     # Signs a Merkle checkpoint of the ledger when entries were added since the last one.

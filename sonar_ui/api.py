@@ -61,6 +61,13 @@ class CampaignOutputSerializer(serializers.Serializer):
     public_key = serializers.SerializerMethodField()
     deadline = serializers.DateTimeField(allow_null=True)
     completion_reason = serializers.CharField()
+    payout_basis = serializers.CharField(
+        help_text="target: (increase / target) × bounty; gap: (increase / (target − start)) × "
+        "bounty, so reaching the target spends it all."
+    )
+    launch_error = serializers.SerializerMethodField(
+        help_text="Owner only: why the last launch returned the campaign to draft."
+    )
     created_at = serializers.DateTimeField()
     launched_at = serializers.DateTimeField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -89,8 +96,15 @@ class CampaignOutputSerializer(serializers.Serializer):
     def get_best_accuracy(self, campaign: Campaign) -> float | None:
         return _fraction(campaign.best_accuracy_ppm)
 
+    def get_launch_error(self, campaign: Campaign) -> str:
+        request = self.context.get("request")
+        if request is None or request.user.id != campaign.owner_id:
+            return ""
+        return campaign.launch_error
+
     def get_public_key(self, campaign: Campaign) -> dict | None:
-        if campaign.status == Campaign.Status.DRAFT or campaign.status == "cancelled":
+        # Published once the capsule made the key pair and the campaign opened.
+        if campaign.launched_at is None:
             return None
         return keys.public_key_to_dict(capsule.public_key_for(campaign_id=campaign.id))
 
@@ -145,6 +159,9 @@ class CampaignListCreateApi(APIView):
         )
         deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
         initial_weights = serializers.JSONField(required=False, allow_null=True, default=None)
+        payout_basis = serializers.ChoiceField(
+            choices=Campaign.PayoutBasis.choices, required=False, default="target"
+        )
 
         def validate_hyperparameters(self, value: dict) -> dict:
             allowed = {"learning_rate", "fit_intercept", "min_other_accepted"}
@@ -242,13 +259,17 @@ class ValidationDataUploadApi(APIView):
 
 
 class CampaignLaunchApi(APIView):
-    """Escrow the bounty, make the keys, publish v0 and measure the starting accuracy."""
+    """Launch: the capsule makes the keys and scores v0, then the bounty is escrowed.
 
-    @extend_schema(request=None, responses={200: CampaignDetailOutputSerializer})
+    Answers 202 with the campaign, `launching` until the capsule reports; poll it until it is
+    `open` (or back to `draft`, with `launch_error` saying why).
+    """
+
+    @extend_schema(request=None, responses={202: CampaignDetailOutputSerializer})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
         campaign = services.campaign_launch(campaign_id=campaign.id, user=request.user)
-        return _campaign_response(request, campaign)
+        return _campaign_response(request, campaign, status.HTTP_202_ACCEPTED)
 
 
 class CampaignCloseApi(APIView):

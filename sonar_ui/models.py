@@ -33,9 +33,18 @@ class Campaign(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft"
+        # Launch asked for; the capsule is making the key pair and scoring version 0.
+        LAUNCHING = "launching"
         OPEN = "open"
         COMPLETED = "completed"
         CANCELLED = "cancelled"
+
+    class PayoutBasis(models.TextChoices):
+        # The seed's formula: (accuracy increase / target accuracy) × bounty.
+        TARGET = "target", "Share of the target accuracy"
+        # (accuracy increase / (target − starting accuracy)) × bounty: reaching the target
+        # spends the whole bounty.
+        GAP = "gap", "Share of the gap from the starting accuracy to the target"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
@@ -51,6 +60,9 @@ class Campaign(models.Model):
     fit_intercept = models.BooleanField(default=True)
     # Anti-takeover rule: a payout account's next gradient needs this many accepted from others.
     min_other_accepted = models.PositiveIntegerField(default=0)
+    payout_basis = models.CharField(
+        max_length=10, choices=PayoutBasis.choices, default=PayoutBasis.TARGET
+    )
     bounty_minor = models.BigIntegerField()
     target_accuracy_ppm = models.PositiveIntegerField(default=PPM)
     claimed_start_accuracy_ppm = models.PositiveIntegerField(null=True, blank=True)
@@ -62,6 +74,9 @@ class Campaign(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     spent_minor = models.BigIntegerField(default=0)
     completion_reason = models.CharField(max_length=200, blank=True)
+    # Why the last launch did not open the campaign (it is a draft again), for its owner.
+    launch_error = models.TextField(blank=True)
+    launch_requested_at = models.DateTimeField(null=True, blank=True)
     result_sha256 = models.CharField(max_length=64, blank=True)
     result_filename = models.CharField(max_length=200, blank=True)
     result_content_type = models.CharField(max_length=100, blank=True)
@@ -165,6 +180,10 @@ class GradientSubmission(models.Model):
     score_ppm = models.PositiveIntegerField(null=True, blank=True)
     delta_ppm = models.IntegerField(null=True, blank=True)
     payout_minor = models.BigIntegerField(default=0)
+    # While evaluating: the candidate model (current − lr·gradient/n, on ciphertexts) the capsule
+    # is scoring, and since when, so the sweep can resume a step a killed worker left.
+    candidate_blob = models.CharField(max_length=64, blank=True)
+    scoring_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
@@ -73,12 +74,30 @@ def payout_list_visible(*, user: User, campaign: Campaign) -> QuerySet[Payout]:
     return payouts.order_by("id")
 
 
-def campaigns_needing_work() -> tuple[list[int], list[int]]:
-    """(campaigns with waiting gradients, completed campaigns not yet settled)."""
-    waiting = list(
+@dataclass(frozen=True)
+class PendingWork:
+    """What the beat sweep must resume: each list is safe to enqueue again."""
+
+    launching: list[Campaign]
+    scoring: list[GradientSubmission]
+    waiting: list[int]
+    unsettled: list[int]
+
+
+def campaigns_needing_work(*, older_than: timedelta) -> PendingWork:
+    """Steps left behind: launches and capsule scorings out longer than `older_than`,
+    campaigns with gradients waiting, completed campaigns not yet settled."""
+    cutoff = timezone.now() - older_than
+    launching = list(
+        Campaign.objects.filter(status=Campaign.Status.LAUNCHING, launch_requested_at__lt=cutoff)
+    )
+    scoring = list(
         GradientSubmission.objects.filter(
-            status__in=[GradientSubmission.Status.PENDING, GradientSubmission.Status.EVALUATING]
-        )
+            status=GradientSubmission.Status.EVALUATING, scoring_started_at__lt=cutoff
+        ).select_related("campaign")
+    )
+    waiting = list(
+        GradientSubmission.objects.filter(status=GradientSubmission.Status.PENDING)
         .values_list("campaign_id", flat=True)
         .distinct()
     )
@@ -87,7 +106,7 @@ def campaigns_needing_work() -> tuple[list[int], list[int]]:
             status=Campaign.Status.COMPLETED, settled_at__isnull=True
         ).values_list("id", flat=True)
     )
-    return waiting, unsettled
+    return PendingWork(launching=launching, scoring=scoring, waiting=waiting, unsettled=unsettled)
 
 
 # --- events and stalls -------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Writes of the campaign's life, one module per stage; import the functions from here.
 
 - campaigns.py: drafts (create, validation data), close, expiry
-- launch.py: escrow, the capsule's key pair and version 0
+- launch.py: the capsule's key pair and version 0, then escrow (two steps)
 - gradients.py: submission, rejection
-- evaluation.py: score and decide each waiting gradient in order
-- settlement.py: delivery, payouts, refund
+- evaluation.py: advance, (the capsule scores), decide: each waiting gradient in order
+- settlement.py: (the capsule delivers), then payouts and refund
+- records.py: the one helper that writes Sonar's ledger entries
 
 The pure rules (what a gradient earns, when a gradient is refused) live in sonar_ui/rules.py.
 Every function here is one transaction with its ledger entries, so a business write and the
@@ -23,10 +24,19 @@ from sonar_ui.services.campaigns import (
     campaigns_expire,
     fraction_to_ppm,
 )
-from sonar_ui.services.evaluation import campaign_evaluate_next
-from sonar_ui.services.gradients import MAX_GRADIENT_BYTES, gradient_reject, gradient_submit
-from sonar_ui.services.launch import campaign_launch
-from sonar_ui.services.settlement import campaign_settle, settlement_enqueue
+from sonar_ui.services.evaluation import campaign_evaluate_next, gradient_decide, scoring_enqueue
+from sonar_ui.services.gradients import (
+    MAX_GRADIENT_BYTES,
+    evaluation_enqueue,
+    gradient_reject,
+    gradient_submit,
+)
+from sonar_ui.services.launch import campaign_launch, campaign_launch_finish, launch_enqueue
+from sonar_ui.services.settlement import (
+    campaign_settle,
+    campaign_settle_finish,
+    settlement_enqueue,
+)
 
 __all__ = [
     "ALGORITHM_TASK",
@@ -36,14 +46,20 @@ __all__ = [
     "campaign_current_version",
     "campaign_evaluate_next",
     "campaign_launch",
+    "campaign_launch_finish",
     "campaign_mark_completed",
     "campaign_model",
     "campaign_model_spec",
     "campaign_settle",
+    "campaign_settle_finish",
     "campaign_validation_data_upload",
     "campaigns_expire",
+    "evaluation_enqueue",
     "fraction_to_ppm",
+    "gradient_decide",
     "gradient_reject",
     "gradient_submit",
+    "launch_enqueue",
+    "scoring_enqueue",
     "settlement_enqueue",
 ]

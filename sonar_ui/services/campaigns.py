@@ -94,6 +94,7 @@ def campaign_create(
     claimed_start_accuracy: float | None = None,
     deadline: datetime | None = None,
     initial_weights: list | None = None,
+    payout_basis: str = Campaign.PayoutBasis.TARGET,
 ) -> Campaign:
     """Create a draft campaign after checking its schemas, algorithm and numbers."""
     if not user_is_data_scientist(user=owner):
@@ -112,6 +113,11 @@ def campaign_create(
         raise CampaignError("target_accuracy must be above 0.")
     if not learning_rate > 0:
         raise CampaignError(f"learning_rate must be above 0, not {learning_rate!r}.")
+    if payout_basis not in Campaign.PayoutBasis.values:
+        raise CampaignError(
+            f"payout_basis must be one of {', '.join(Campaign.PayoutBasis.values)}, not "
+            f"{payout_basis!r}."
+        )
     if deadline is not None and deadline <= timezone.now():
         raise CampaignError("deadline must be in the future.")
     campaign = Campaign(
@@ -132,6 +138,7 @@ def campaign_create(
         if claimed_start_accuracy is None
         else fraction_to_ppm(claimed_start_accuracy, field="claimed_start_accuracy"),
         deadline=deadline,
+        payout_basis=payout_basis,
     )
     if initial_weights is not None:
         campaign.initial_weights = _checked_initial_weights(campaign, initial_weights)

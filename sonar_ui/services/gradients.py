@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -23,6 +22,7 @@ from sonar_ui.errors import (
 )
 from sonar_ui.models import Campaign, GradientSubmission
 from sonar_ui.services.campaigns import campaign_model
+from sonar_ui.services.records import record
 from syft import wire
 from syft.errors import PayloadTooLargeError, SyftError
 
@@ -85,8 +85,9 @@ def gradient_submit(
 
     campaign = Campaign.objects.filter(pk=campaign_id).exclude(status=Campaign.Status.DRAFT).first()
     if campaign is None:
-        raise CampaignError(f"There is no open campaign {campaign_id}.", code="not_found",
-                            status_code=404)  # fmt: skip
+        raise CampaignError(
+            f"There is no open campaign {campaign_id}.", code="not_found", status_code=404
+        )
     if campaign.status != Campaign.Status.OPEN:
         raise CampaignStateError(
             f"Campaign '{campaign.name}' is {campaign.status}; it takes no more gradients."
@@ -136,7 +137,18 @@ def gradient_submit(
         )
         if existing is not None:
             return _replayed(existing, campaign_id, request_sha), False
-        address = ledger.blob_put(wire.encrypted_to_bytes(encrypted), kind="gradient")
+        data = wire.encrypted_to_bytes(encrypted)
+        address = wire.blob_address(data)
+        earlier = campaign.gradients.filter(blob_address=address).values_list("id", flat=True)
+        if earlier:
+            # The same ciphertexts again under a new key: a replay, which must not be paid twice.
+            raise GradientError(
+                f"This gradient is byte for byte gradient #{earlier[0]} of campaign "
+                f"'{campaign.name}', already submitted; compute a new one from the current model.",
+                code="duplicate_gradient",
+                status_code=409,
+            )
+        ledger.blob_put(data, kind="gradient")
         submission = GradientSubmission.objects.create(
             campaign=campaign,
             submitted_by=user,
@@ -147,19 +159,16 @@ def gradient_submit(
             idempotency_key=idempotency_key,
             request_sha256=request_sha,
         )
-        ledger.ledger_append(
-            kind="gradient.submitted",
-            campaign_id=campaign.id,
-            payload={
-                "campaign": campaign.id,
-                "gradient": submission.id,
-                "base_version": base_version,
-                "n_samples": n_samples,
-                "payout_account": payout_account,
-                "blob": address,
-            },
+        record(
+            "gradient.submitted",
+            campaign,
+            gradient=submission.id,
+            base_version=base_version,
+            n_samples=n_samples,
+            payout_account=payout_account,
+            blob=address,
         )
-        transaction.on_commit(lambda: _enqueue_evaluation(campaign.id))
+        transaction.on_commit(lambda: evaluation_enqueue(campaign.id))
     return submission, True
 
 
@@ -178,7 +187,7 @@ def _syft_code(exc: SyftError) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
-def _enqueue_evaluation(campaign_id: int) -> None:
+def evaluation_enqueue(campaign_id: int) -> None:
     from sonar_ui.tasks import campaign_evaluate_pending
 
     try:
@@ -191,12 +200,11 @@ def _enqueue_evaluation(campaign_id: int) -> None:
 
 
 def gradient_reject(campaign: Campaign, submission: GradientSubmission, *, reason: str) -> None:
+    """Reject with a reason the submitter reads; the score, if any, stays with the owner."""
     submission.status = GradientSubmission.Status.REJECTED
     submission.reason = reason
     submission.evaluated_at = submission.evaluated_at or timezone.now()
     submission.save()
-    payload: dict[str, Any] = {"campaign": campaign.id, "gradient": submission.id,
-                               "reason": reason}  # fmt: skip
-    if submission.score_ppm is not None:
-        payload["accuracy_ppm"] = submission.score_ppm
-    ledger.ledger_append(kind="gradient.rejected", campaign_id=campaign.id, payload=payload)
+    # No accuracy on the public ledger for a rejected gradient: it would make the validation
+    # set an oracle anyone can probe (docs/incentives.md).
+    record("gradient.rejected", campaign, gradient=submission.id, reason=reason)

@@ -1,24 +1,42 @@
-"""Settlement: deliver the final model, pay what was accrued, refund the rest."""
+"""Settlement: the capsule delivers the final model, then Sonar pays what accrued and refunds.
+
+`campaign_settle` (evaluation worker) rejects what still waits and enqueues the capsule's
+delivery chained to `campaign_settle_finish`, which moves the money and records it, then asks
+the capsule to retire the key. Both halves are safe to run again: the capsule delivers one
+model once, and the money moves only while the campaign is unsettled.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from celery import chain
 from django.db import transaction
 from django.utils import timezone
 
-from capsule import services as capsule
+from capsule import tasks as capsule_tasks
 from ledger import services as ledger
 from ledger.selectors import account_balance
 from sonar_ui.models import PPM, Campaign, GradientSubmission, Payout
+from sonar_ui.services.records import record
+
+logger = logging.getLogger(__name__)
 
 
 def settlement_enqueue(campaign_id: int) -> None:
+    """Ask an evaluation worker to settle the campaign (a no-op once settled)."""
     from sonar_ui.tasks import campaign_settle_task
 
-    campaign_settle_task.delay(campaign_id)
+    try:
+        campaign_settle_task.delay(campaign_id)
+    except Exception:
+        logger.exception(
+            "campaign %s: could not enqueue settlement now; the sweep will", campaign_id
+        )
 
 
 def campaign_settle(*, campaign_id: int) -> Campaign:
-    """Deliver the final model, pay accrued payouts, refund the rest. Safe to run again."""
+    """Reject what still waits and have the capsule deliver the final model. Safe to rerun."""
     from sonar_ui.services.campaigns import campaign_current_version
     from sonar_ui.services.gradients import gradient_reject
 
@@ -37,26 +55,55 @@ def campaign_settle(*, campaign_id: int) -> Campaign:
                 "before this gradient was evaluated.",
             )
         final = campaign_current_version(campaign)
-        delivery = capsule.model_deliver(
+        metadata = {
+            "campaign": campaign.id,
+            "name": campaign.name,
+            "version": final.number,
+            "accuracy": final.accuracy_ppm / PPM,
+            "start_accuracy": (campaign.start_accuracy_ppm or 0) / PPM,
+            "target_accuracy": campaign.target_accuracy,
+            "completion_reason": campaign.completion_reason,
+        }
+    delivery_enqueue(campaign, blob=final.blob_address, metadata=metadata)
+    campaign.refresh_from_db()  # in the embedded eager mode it is settled by now
+    return campaign
+
+
+def delivery_enqueue(campaign: Campaign, *, blob: str, metadata: dict) -> None:
+    from sonar_ui.tasks import campaign_settle_finish_task
+
+    steps = chain(
+        capsule_tasks.model_deliver.si(
             campaign_id=campaign.id,
-            encrypted_weights_blob=final.blob_address,
+            encrypted_weights_blob=blob,
             owner_id=campaign.owner_id,
-            metadata={
-                "campaign": campaign.id,
-                "name": campaign.name,
-                "version": final.number,
-                "accuracy": final.accuracy_ppm / PPM,
-                "start_accuracy": (campaign.start_accuracy_ppm or 0) / PPM,
-                "target_accuracy": campaign.target_accuracy,
-                "completion_reason": campaign.completion_reason,
-            },
-        )
-        # The artifact stays with the capsule (a plain model must not sit in the blob store);
-        # the campaign keeps its digest, and downloads come from capsule.delivery_for.
-        campaign.result_sha256 = delivery.sha256
-        campaign.result_filename = delivery.filename
-        campaign.result_content_type = delivery.content_type
-        campaign.result_pgp_fingerprint = delivery.pgp_fingerprint
+            metadata=metadata,
+        ),
+        campaign_settle_finish_task.s(campaign_id=campaign.id),
+    )
+    try:
+        steps.apply_async()
+    except Exception:
+        logger.exception("campaign %s: could not enqueue delivery now; the sweep will", campaign.id)
+
+
+def campaign_settle_finish(*, campaign_id: int, result: dict) -> Campaign:
+    """Record the delivery, settle accrued payouts, refund the rest; then retire the key."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+        if campaign.status != Campaign.Status.COMPLETED or campaign.settled_at is not None:
+            return campaign
+        if not result.get("ok"):
+            # Money waits for the model: the owner is told on the campaign, the sweep retries
+            # (for instance once the owner registers a working PGP key).
+            logger.warning(
+                "campaign %s: not settled, delivery failed: %s", campaign.id, result.get("error")
+            )
+            return campaign
+        campaign.result_sha256 = result["sha256"]
+        campaign.result_filename = result["filename"]
+        campaign.result_content_type = result["content_type"]
+        campaign.result_pgp_fingerprint = result["pgp_fingerprint"]
         escrow = ledger.account_escrow_for_campaign(campaign_id=campaign.id)
         for payout in campaign.payouts.filter(status=Payout.Status.ACCRUED).order_by("id"):
             ledger.transfer(
@@ -82,20 +129,21 @@ def campaign_settle(*, campaign_id: int) -> Campaign:
                 kind="bounty.refunded",
                 campaign_id=campaign.id,
             )
-        ledger.ledger_append(
-            kind="campaign.completed",
-            campaign_id=campaign.id,
-            payload={
-                "campaign": campaign.id,
-                "reason": campaign.completion_reason,
-                "final_version": final.number,
-                "accuracy_ppm": final.accuracy_ppm,
-                "spent_minor": campaign.spent_minor,
-                "refunded_minor": remainder,
-                "result_sha256": delivery.sha256,
-            },
+        final_version = campaign.current_version
+        record(
+            "campaign.completed",
+            campaign,
+            reason=campaign.completion_reason,
+            final_version=final_version,
+            accuracy_ppm=campaign.best_accuracy_ppm,
+            spent_minor=campaign.spent_minor,
+            refunded_minor=remainder,
+            result_sha256=result["sha256"],
         )
         campaign.settled_at = timezone.now()
         campaign.save()
-        capsule.keypair_retire(campaign_id=campaign.id)
+    try:
+        capsule_tasks.keypair_retire.delay(campaign_id=campaign.id)
+    except Exception:
+        logger.exception("campaign %s: could not enqueue the key's retirement", campaign.id)
     return campaign

@@ -94,7 +94,10 @@ def test_no_trace_of_the_private_key_through_a_whole_key_life(
     )
     seen.append(validation_data_summary(campaign_id=campaign))
     seen.append(keypair_create(campaign_id=campaign, spec=breast_cancer.spec))
-    seen.append(_run(tasks.keypair_create, campaign_id=campaign, spec=asdict(breast_cancer.spec)))
+    seen.append(
+        _run(tasks.campaign_keys_prepare, campaign_id=campaign, spec=asdict(breast_cancer.spec),
+             initial_weights=breast_cancer.fitted_weights.tolist())
+    )  # fmt: skip
     public_key = public_key_for(campaign_id=campaign)
     seen.append(public_key)
     key_row = CampaignKey.objects.get(campaign_id=campaign)
@@ -106,10 +109,12 @@ def test_no_trace_of_the_private_key_through_a_whole_key_life(
     seen.append(blob)
     seen.append(model_score(campaign_id=campaign, encrypted_weights_blob=blob))
     cache.private_keys.clear()  # the next use unwraps through gpg, with its debug logging
-    seen.append(_run(tasks.model_score, campaign_id=campaign, encrypted_weights_blob=blob))
+    seen.append(
+        _run(tasks.candidate_score, campaign_id=campaign, gradient_id=1, candidate_blob=blob,
+             publish_above_ppm=0)
+    )  # fmt: skip
     refreshed = model_refresh(campaign_id=campaign, encrypted_weights_blob=blob)
     seen.append(refreshed)
-    seen.append(_run(tasks.model_refresh, campaign_id=campaign, encrypted_weights_blob=blob))
 
     attempt(lambda: model_score(campaign_id=campaign, encrypted_weights_blob="0" * 64))
     attempt(lambda: model_encrypt_initial(campaign_id=campaign, weights=[1.0, 2.0]))

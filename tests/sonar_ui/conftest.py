@@ -4,6 +4,7 @@ side of the protocol (sufficient statistics → encrypted gradient) done with sy
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,10 +131,21 @@ def launched(api_as, fund) -> Callable:
         )
         assert upload.status_code == 201, upload.json()
         launched = client.post(f"/api/campaigns/{campaign_id}/launch/")
-        assert launched.status_code == 200, launched.json()
-        return launched.json()
+        assert launched.status_code == 202, launched.json()
+        return campaign_wait_open(client, campaign_id)
 
     return make
+
+
+def campaign_wait_open(client, campaign_id: int, timeout: float = 90) -> dict:
+    """Poll the campaign until the capsule has made its keys (at once in the eager mode)."""
+    deadline = time.monotonic() + timeout
+    body = client.get(f"/api/campaigns/{campaign_id}/").json()
+    while body["status"] == "launching" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        body = client.get(f"/api/campaigns/{campaign_id}/").json()
+    assert body["status"] == "open", body
+    return body
 
 
 def mine_gradient(model_json: dict, X: np.ndarray, y: np.ndarray) -> dict:

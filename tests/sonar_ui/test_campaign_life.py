@@ -71,8 +71,11 @@ def test_a_campaign_trains_pays_mines_and_refunds_the_rest(
     # Each accepted gradient earned (increase / target) × bounty, rounded down.
     for r in accepted:
         delta_ppm = round(r["accuracy_delta"] * 1_000_000)
-        assert r["payout_minor"] == payout_for(
-            bounty_minor=100_000, target_ppm=990_000, delta_ppm=delta_ppm, remaining_minor=10**9
+        assert (
+            r["payout_minor"]
+            == payout_for(
+                bounty_minor=100_000, basis_ppm=990_000, delta_ppm=delta_ppm, remaining_minor=10**9
+            ).amount_minor
         )
     spent = sum(r["payout_minor"] for r in accepted)
     assert 0 < spent <= 100_000

@@ -37,7 +37,7 @@ def test_a_gradient_that_lowers_accuracy_is_rejected_and_unpaid(campaign, bob, d
     bad_row = GradientSubmission.objects.get(pk=bad["id"])
     assert bad_row.status == "rejected"
     assert bad_row.payout_minor == 0
-    assert "does not beat the best so far" in bad_row.reason
+    assert "did not raise the accuracy above the best so far" in bad_row.reason
     assert bad_row.delta_ppm < 0
     assert not Payout.objects.filter(gradient=bad_row).exists()
     assert entries_of("gradient.rejected", gradient=bad["id"])
@@ -172,7 +172,7 @@ def test_a_gradient_whose_scale_no_longer_fits_is_rejected_with_a_reason(
     alice, bob, diabetes, launched, submit, monkeypatch
 ):
     # never refresh
-    monkeypatch.setattr("sonar_ui.services.evaluation.REFRESH_BELOW_HEADROOM_BITS", 0)
+    monkeypatch.setattr("capsule.services.REFRESH_BELOW_HEADROOM_BITS", 0)
     campaign = launched(alice, diabetes, name="stale", target_accuracy=0.9,
                         hyperparameters={"learning_rate": 0.05})  # fmt: skip
     X, y = diabetes.mines[0]

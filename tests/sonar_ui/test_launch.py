@@ -154,3 +154,102 @@ def test_initial_weights_are_used_as_version_zero(api_as, alice, diabetes, fund)
     body = client.post(f"/api/campaigns/{draft['id']}/launch/").json()
     expected = max(0.0, fitted.score(diabetes.X_val, diabetes.y_val))
     assert body["start_accuracy"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_the_launch_answers_202_and_says_the_payout_basis(api_as, alice, diabetes, fund):
+    fund(alice, 200_000)
+    client = api_as(alice)
+    draft = create(client, diabetes, payout_basis="gap").json()
+    assert draft["payout_basis"] == "gap"
+    upload(client, draft["id"], diabetes.validation_csv())
+
+    response = client.post(f"/api/campaigns/{draft['id']}/launch/")
+
+    assert response.status_code == 202
+    assert response.json()["payout_basis"] == "gap"
+    assert Entry.objects.filter(kind="campaign.launched").get().payload["payout_basis"] == "gap"
+
+
+def test_an_unknown_payout_basis_is_refused(api_as, alice, diabetes):
+    response = create(api_as(alice), diabetes, payout_basis="median")
+    assert response.status_code == 400
+    assert "payout_basis" in str(response.json())
+    assert not Campaign.objects.exists()
+
+
+def test_a_start_already_at_the_target_returns_the_campaign_to_draft_with_the_reason(
+    api_as, alice, diabetes, fund
+):
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    X = np.vstack([X for X, _ in diabetes.mines])
+    y = np.concatenate([y for _, y in diabetes.mines])
+    fitted = LinearRegression().fit(X, y)
+    fund(alice, 200_000)
+    client = api_as(alice)
+    weights = [*fitted.coef_.tolist(), float(fitted.intercept_)]
+    draft = create(client, diabetes, initial_weights=weights, target_accuracy=0.3).json()
+    upload(client, draft["id"], diabetes.validation_csv())
+
+    body = client.post(f"/api/campaigns/{draft['id']}/launch/").json()
+
+    assert body["status"] == "draft"
+    assert "at or above the target 30.00%" in body["launch_error"]
+    assert not ModelVersion.objects.exists()
+    assert not Entry.objects.filter(kind__in=["campaign.launched", "bounty.escrowed"]).exists()
+    assert account_balance(account=account_wallet_for_user(user=alice)) == 200_000
+    # Only the owner reads why.
+    assert api_as(alice).get(f"/api/campaigns/{draft['id']}/").json()["launch_error"]
+
+
+def test_a_wallet_spent_while_the_capsule_worked_returns_the_campaign_to_draft(
+    api_as, alice, diabetes, fund
+):
+    from sonar_ui import services
+
+    fund(alice, 100_000)
+    client = api_as(alice)
+    draft = create(client, diabetes).json()
+    upload(client, draft["id"], diabetes.validation_csv())
+    Campaign.objects.filter(pk=draft["id"]).update(status="launching")
+    # The owner's wallet is emptied by another launch meanwhile.
+    from ledger import services as ledger
+
+    ledger.transfer(
+        debit=account_wallet_for_user(user=alice),
+        credit=ledger.account_escrow_for_campaign(campaign_id=999),
+        amount_minor=60_000,
+        idempotency_key="elsewhere",
+        memo="another campaign",
+        kind="bounty.escrowed",
+        campaign_id=999,
+    )
+
+    campaign = services.campaign_launch_finish(
+        campaign_id=draft["id"], result={"ok": True, "blob": "0" * 64, "score": 0.0}
+    )
+
+    assert campaign.status == "draft"
+    assert "Deposit the difference first" in campaign.launch_error
+    assert not ModelVersion.objects.exists()
+    assert account_balance(account=account_wallet_for_user(user=alice)) == 40_000
+
+
+def test_a_duplicate_launch_result_changes_nothing(api_as, alice, diabetes, fund):
+    from sonar_ui import services
+
+    fund(alice, 200_000)
+    client = api_as(alice)
+    draft = create(client, diabetes).json()
+    upload(client, draft["id"], diabetes.validation_csv())
+    client.post(f"/api/campaigns/{draft['id']}/launch/")
+    entries = Entry.objects.count()
+
+    campaign = services.campaign_launch_finish(
+        campaign_id=draft["id"], result={"ok": True, "blob": "0" * 64, "score": 0.0}
+    )
+
+    assert campaign.status == "open"
+    assert Entry.objects.count() == entries
+    assert ModelVersion.objects.count() == 1
