@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from django.conf import settings
@@ -16,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from capsule import services as capsule
-from ledger.api import LedgerEntrySerializer
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
 from openmined.pagination import page_schema, paginated
@@ -493,80 +491,3 @@ class CampaignResultApi(APIView):
         if delivery.pgp_fingerprint:
             response["X-PGP-Recipient"] = delivery.pgp_fingerprint
         return response
-
-
-MAX_EVENTS_WAIT_S = 25
-EVENTS_POLL_INTERVAL_S = 0.25
-
-
-class CampaignStateSerializer(serializers.Serializer):
-    """What a watcher needs after each batch of events."""
-
-    status = serializers.CharField()
-    current_version = serializers.IntegerField(allow_null=True)
-    best_accuracy = serializers.SerializerMethodField()
-    spent_minor = serializers.IntegerField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-    settled_at = serializers.DateTimeField(allow_null=True)
-    stalled_since = serializers.SerializerMethodField()
-
-    def get_best_accuracy(self, campaign: Campaign) -> float | None:
-        return _fraction(campaign.best_accuracy_ppm)
-
-    def get_stalled_since(self, campaign: Campaign) -> datetime | None:
-        return selectors.campaign_stalled_since(campaign=campaign)
-
-
-class CampaignEventsApi(APIView):
-    """The campaign's ledger entries after a seq; with ?wait=, hold until one arrives (≤ 25 s)."""
-
-    class FilterSerializer(serializers.Serializer):
-        after = serializers.IntegerField(
-            min_value=0, default=0, help_text="The last seq you have seen (0: from the start)."
-        )
-        wait = serializers.FloatField(
-            min_value=0,
-            max_value=MAX_EVENTS_WAIT_S,
-            default=0,
-            help_text="Seconds to wait for a new entry when there is none yet (at most 25).",
-        )
-        limit = serializers.IntegerField(
-            min_value=1, max_value=selectors.MAX_EVENTS_PAGE, default=100
-        )
-
-    class OutputSerializer(serializers.Serializer):
-        events = LedgerEntrySerializer(many=True)
-        last_seq = serializers.IntegerField(help_text="Pass it as ?after= on the next call.")
-        more = serializers.BooleanField(help_text="True when more entries wait right now.")
-        campaign = CampaignStateSerializer(help_text="The campaign's state after these events.")
-
-    @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer})
-    def get(self, request: Request, campaign_id: int) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        after, wait, limit = (filters.validated_data[k] for k in ("after", "wait", "limit"))
-        campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
-        # A long poll that reads the database a few times a second: cheap (one indexed
-        # query), bounded, and it needs nothing but the database to learn of new entries.
-        deadline = time.monotonic() + wait
-        while True:
-            events = selectors.campaign_events_after(
-                campaign=campaign, after=after, limit=limit + 1
-            )
-            remaining = deadline - time.monotonic()
-            if events or remaining <= 0:
-                break
-            time.sleep(min(EVENTS_POLL_INTERVAL_S, remaining))
-        more = len(events) > limit
-        events = events[:limit]
-        campaign.refresh_from_db()
-        return Response(
-            self.OutputSerializer(
-                {
-                    "events": events,
-                    "last_seq": events[-1].seq if events else after,
-                    "more": more,
-                    "campaign": campaign,
-                }
-            ).data
-        )
