@@ -50,3 +50,25 @@ class PgpKeyForm(forms.Form):
             except PgpKeyError as exc:
                 raise forms.ValidationError(str(exc)) from exc
         return armored
+
+
+class RolesForm(forms.Form):
+    """Which of the two roles one holds; none is allowed (a person may only browse)."""
+
+    roles = forms.MultipleChoiceField(
+        choices=ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Dropping a role keeps your campaigns and mines; you just cannot make new ones.",
+    )
+
+
+class TokenCreateForm(forms.Form):
+    """A name to recognise the token by, and how long it lives."""
+
+    name = forms.CharField(
+        max_length=100, help_text="Where you will use it, e.g. 'laptop notebook' or 'home mine'."
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires in (days)", min_value=1, max_value=365, initial=30
+    )

@@ -26,4 +26,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/roles/", views.roles, name="roles"),
+    path("profile/tokens/", views.tokens, name="tokens"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke_page, name="token_revoke"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 
@@ -38,10 +39,12 @@ def artifact_build(
     weights: np.ndarray,
     key_fingerprint: str,
     source_blob: str,
+    preprocessing: dict | None = None,
 ) -> bytes:
     """The zip bytes of a delivered model."""
     weights = np.ascontiguousarray(weights, dtype=np.float64)
-    columns = Schema.from_json(input_schema).column_names() + ["(intercept)"] * fit_intercept
+    features = Schema.from_json(input_schema).column_names()
+    columns = features + ["(intercept)"] * fit_intercept
     buffer = io.BytesIO()
     np.savez(buffer, weights=weights)
     description = {
@@ -64,6 +67,14 @@ def artifact_build(
             # One row per output (class, or pair of classes); these name the columns.
             "columns": columns,
         },
+        "prediction": prediction_spec(
+            algorithm=algorithm,
+            n_classes=n_classes,
+            fit_intercept=fit_intercept,
+            features=features,
+            output_schema=output_schema,
+            preprocessing=preprocessing,
+        ),
         "paillier_key_fingerprint": key_fingerprint,
         "encrypted_weights_blob": source_blob,
     }
@@ -79,3 +90,75 @@ def artifact_build(
         _entry(archive, "model.json", model_json.encode("utf-8") + b"\n")
         _entry(archive, "weights.npz", buffer.getvalue())
     return archive_bytes.getvalue()
+
+
+_RULES = {
+    "linear_regression": (
+        "identity",
+        "The prediction is the score z = [features, 1] · weights[0] (the number itself).",
+    ),
+    "logistic_regression": (
+        "sign",
+        "Class classes[1] when z = [features, 1] · weights[0] >= 0, else classes[0]; "
+        "the probability of classes[1] is 1 / (1 + exp(-z)).",
+    ),
+    "logistic_regression_ovr": (
+        "argmax",
+        "One score per class, z[c] = [features, 1] · weights[c]; the class with the highest "
+        "score wins (the first on a tie).",
+    ),
+    "logistic_regression_ovo": (
+        "vote",
+        "One score per pair, z[p] = [features, 1] · weights[p] for pairs[p] = (a, b): z >= 0 is "
+        "a vote for a, z < 0 a vote for b. The class with the most votes wins; a tie goes to "
+        "the class with the larger votes + arctan(margin) / pi, where a class's margin is the "
+        "sum of z over its pairs as a minus the sum of z over its pairs as b.",
+    ),
+}
+
+
+def _classes(output_schema: list[dict]) -> list | None:
+    field = output_schema[0] if output_schema else {}
+    if field.get("type") == "bool":
+        return [False, True]
+    if field.get("type") == "category":
+        return list(field.get("categories") or [])
+    return None
+
+
+def prediction_spec(
+    *,
+    algorithm: str,
+    n_classes: int | None,
+    fit_intercept: bool,
+    features: list[str],
+    output_schema: list[dict],
+    preprocessing: dict | None,
+) -> dict:
+    """Everything needed to predict with the weights, without reading Sonar's source."""
+    rule, explanation = _RULES.get(algorithm, ("unknown", f"Algorithm {algorithm!r}."))
+    spec = {
+        "features": features,
+        "featurization": (
+            "Rows are turned into the features above from input_schema, in its order: float "
+            "and int as they are, bool as 1/0, a category as one column per category (1 for "
+            "the row's category), text hashed into hash_features columns."
+        ),
+        "preprocessing": preprocessing
+        or {
+            "kind": "none",
+            "detail": "The features are used as they are; no centring or scaling was agreed.",
+        },
+        "intercept": fit_intercept,
+        "score": (
+            "z = features · w (plus w[-1], the intercept, when intercept is true), for each row "
+            "w of the weights"
+        ),
+        "rule": rule,
+        "rule_detail": explanation,
+        "output_field": output_schema[0].get("name") if output_schema else None,
+        "classes": _classes(output_schema),
+    }
+    if algorithm == "logistic_regression_ovo" and n_classes:
+        spec["pairs"] = [list(pair) for pair in itertools.combinations(range(n_classes), 2)]
+    return spec

@@ -62,7 +62,10 @@ def mining_client(*, mine: Mine, **options: Any) -> SonarClient:
     token = mine.api_token
     if not token and not mine.sonar_url:
         # A mine hosted on this platform polls it as its owner.
-        token = token_issue(user=mine.owner).key
+        # Short-lived: each pass makes its own, and expired ones are pruned on the next.
+        token = token_issue(
+            user=mine.owner, name=f"hosted mine '{mine.name}'"[:100], ttl=timedelta(hours=1)
+        ).key
     if not token:
         raise SonarError(
             401,

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet, Sum
 
 from adapters import Schema, Table
+from mine_ui.errors import MineNotFoundError
 from mine_ui.models import Contribution, Dataset, Mine, MinePolicy, PrivacyBudget
 
 
@@ -61,3 +62,24 @@ def dataset_table(*, dataset: Dataset) -> Table:
         dataset.rows.order_by("index").values_list("values", flat=True).iterator(chunk_size=5000)
     )
     return Table(rows=rows, n_rows=len(rows), schema=dataset.schema, output=dataset.output)
+
+
+def mine_get_owned(*, owner: User, mine_id: int) -> Mine:
+    """The person's mine; anyone else's (or none) is 'not found', so existence does not leak."""
+    mine = mine_list_for_owner(owner=owner).filter(pk=mine_id).first()
+    if mine is None:
+        raise MineNotFoundError(f"You have no mine {mine_id}.")
+    return mine
+
+
+def dataset_list_for_mine(*, mine: Mine) -> QuerySet[Dataset]:
+    """The mine's datasets, newest first (metadata only: rows stay in the mine)."""
+    return Dataset.objects.filter(mine=mine).order_by("-imported_at", "-id")
+
+
+def contribution_list_for_mine(*, mine: Mine, status: str | None = None) -> QuerySet[Contribution]:
+    """The mine's contributions, newest first, optionally of one status."""
+    contributions = Contribution.objects.filter(mine=mine).select_related("dataset")
+    if status:
+        contributions = contributions.filter(status=status)
+    return contributions.order_by("-created_at", "-id")

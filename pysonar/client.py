@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
+import json as _json_module
 import logging
 import time
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
 
+from pysonar.account import AccountMethods
 from pysonar.errors import MalformedResponse, SonarError, SonarUnavailable
+from pysonar.events import EventMethods
+from pysonar.mines import MineMethods
 from pysonar.models import CampaignModel, campaign_model_from_json
+from pysonar.public import PublicMethods
 from pysonar.retry import NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy
 from pysonar.types import (
-    FINISHED_CAMPAIGN_STATUSES,
     Campaign,
     Deposit,
     Gradient,
@@ -25,13 +30,15 @@ from pysonar.types import (
     Wallet,
 )
 from syft.encrypted import EncryptedArray
-from syft.wire import encrypted_to_json
+from syft.wire import encrypted_to_bytes, encrypted_to_json
 
 __all__ = ["SonarClient"]
 
 logger = logging.getLogger("pysonar")
 
 USER_AGENT = "pysonar/0.1"
+BINARY_GRADIENT_MEDIA_TYPE = "application/vnd.sonar.gradient"
+
 # Methods that mean the same thing when sent twice (RFC 9110 §9.2.2).
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -60,7 +67,7 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
-class SonarClient:
+class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
     """A client of one Sonar platform, authenticated as one person."""
 
     def __init__(
@@ -126,6 +133,7 @@ class SonarClient:
         path: str,
         *,
         json: Any = None,
+        data: bytes | None = None,
         params: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
@@ -149,6 +157,7 @@ class SonarClient:
                     method,
                     url,
                     json=json,
+                    data=data,
                     params=params,
                     files=files,
                     headers=headers,
@@ -205,6 +214,8 @@ class SonarClient:
 
     @staticmethod
     def _json(response: requests.Response) -> Any:
+        if response.status_code == 204:
+            return None
         try:
             return response.json()
         except ValueError:
@@ -271,22 +282,40 @@ class SonarClient:
         payout_account: str,
         gradient: EncryptedArray,
         idempotency_key: str,
+        form: Literal["binary", "json"] = "binary",
+        compress: bool = False,
     ) -> Gradient:
-        """Submit an encrypted gradient; sending the same idempotency key again is harmless."""
+        """Submit an encrypted gradient; sending the same idempotency key again is harmless.
+
+        `form="binary"` (the default) sends the wire format's binary form, half the size of the
+        JSON hex form; `compress=True` adds gzip (which gains little on ciphertexts). A retry
+        must use the same form: the idempotency check compares what was sent.
+        """
         if not idempotency_key:
             raise ValueError(
                 "gradient_submit needs an idempotency_key: a retry must never pay twice."
             )
-        return self._post(
-            f"api/campaigns/{int(campaign_id)}/gradients/",
-            {
-                "base_version": int(base_version),
-                "n_samples": int(n_samples),
-                "payout_account": payout_account,
-                "gradient": encrypted_to_json(gradient),
-            },
-            idempotency_key=idempotency_key,
-        )
+        if form not in ("binary", "json"):
+            raise ValueError(f"form is 'binary' or 'json', not {form!r}.")
+        fields = {
+            "base_version": int(base_version),
+            "n_samples": int(n_samples),
+            "payout_account": payout_account,
+        }
+        headers = {"Idempotency-Key": idempotency_key}
+        if form == "binary":
+            body = encrypted_to_bytes(gradient)
+            headers["Content-Type"] = BINARY_GRADIENT_MEDIA_TYPE
+            params: dict[str, Any] | None = fields
+        else:
+            body = _json_module.dumps({**fields, "gradient": encrypted_to_json(gradient)}).encode()
+            headers["Content-Type"] = "application/json"
+            params = None
+        if compress:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        path = f"api/campaigns/{int(campaign_id)}/gradients/"
+        return self._json(self._send("POST", path, data=body, params=params, headers=headers))
 
     def gradient(self, gradient_id: int) -> Gradient:
         """One submission: status, reason, score, accuracy delta, payout."""
@@ -321,31 +350,13 @@ class SonarClient:
         """Stop the campaign now: deliver the model, settle payouts, refund the rest."""
         return self._post(f"api/campaigns/{int(campaign_id)}/close/")
 
-    def campaign_watch(
-        self,
-        campaign_id: int,
-        *,
-        until_status: str | tuple[str, ...] = FINISHED_CAMPAIGN_STATUSES,
-        poll_s: float = 2.0,
-        timeout_s: float | None = None,
-    ) -> Iterator[Campaign]:
-        """Yield the campaign each time it changes, until it reaches `until_status`."""
-        wanted = (until_status,) if isinstance(until_status, str) else tuple(until_status)
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        last: Campaign | None = None
-        while True:
-            campaign = self.campaign(campaign_id)
-            if campaign != last:
-                yield campaign
-                last = campaign
-            if campaign.get("status") in wanted:
-                return
-            if deadline is not None and time.monotonic() + poll_s > deadline:
-                raise TimeoutError(
-                    f"Campaign {campaign_id} is still {campaign.get('status')!r} after "
-                    f"{timeout_s}s; expected {' or '.join(wanted)}."
-                )
-            self._sleep(poll_s)
+    def versions(self, campaign_id: int) -> list[dict[str, Any]]:
+        """The campaign's model versions and their accuracy (no ciphertexts)."""
+        return list(self._paginate(f"api/campaigns/{int(campaign_id)}/versions/"))
+
+    def payouts(self, campaign_id: int) -> list[dict[str, Any]]:
+        """A campaign's payouts: all of them for its owner, your own for a miner."""
+        return list(self._paginate(f"api/campaigns/{int(campaign_id)}/payouts/"))
 
     def result_download(self, campaign_id: int) -> bytes:
         """The final model artifact (PGP-armored when you registered a key)."""

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from capsule import services as capsule
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
+from openmined.pagination import page_schema, paginated
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
+from sonar_ui.parsers import (
+    BINARY_GRADIENT_MEDIA_TYPE,
+    GradientBinaryParser,
+    GradientJSONParser,
+)
 from syft import keys, wire
 
 MAX_VALIDATION_BYTES = 50 * 1024 * 1024
@@ -109,17 +117,21 @@ class CampaignOutputSerializer(serializers.Serializer):
         return {"rows": summary.rows, "columns": summary.columns, "sha256": summary.sha256}
 
 
-def paginated(request: Request, view: APIView, queryset, serializer_class) -> Response:
-    """One page of the queryset in the API's standard {count, next, previous, results}."""
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}).data
-    return paginator.get_paginated_response(data)
+class CampaignDetailOutputSerializer(CampaignOutputSerializer):
+    """One campaign: the list's fields, and whether it has stopped making progress."""
+
+    stalled_since = serializers.SerializerMethodField(
+        help_text="When this open campaign stopped improving (no gradient accepted for a while, "
+        "or every recent one rejected); null while it progresses."
+    )
+
+    def get_stalled_since(self, campaign: Campaign) -> datetime | None:
+        return selectors.campaign_stalled_since(campaign=campaign)
 
 
 def _campaign_response(request: Request, campaign: Campaign, code: int = 200) -> Response:
     return Response(
-        CampaignOutputSerializer(campaign, context={"request": request}).data, status=code
+        CampaignDetailOutputSerializer(campaign, context={"request": request}).data, status=code
     )
 
 
@@ -169,7 +181,8 @@ class CampaignListCreateApi(APIView):
             return value
 
     @extend_schema(
-        parameters=[FilterSerializer], responses={200: CampaignOutputSerializer(many=True)}
+        parameters=[FilterSerializer],
+        responses={200: page_schema(CampaignOutputSerializer, "CampaignPage")},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -179,7 +192,7 @@ class CampaignListCreateApi(APIView):
         )
         return paginated(request, self, campaigns, CampaignOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={201: CampaignDetailOutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -198,7 +211,7 @@ class CampaignListCreateApi(APIView):
 class CampaignDetailApi(APIView):
     """One campaign: public fields for everyone who can see it, more for its owner."""
 
-    @extend_schema(responses={200: CampaignOutputSerializer})
+    @extend_schema(responses={200: CampaignDetailOutputSerializer})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         return _campaign_response(request, campaign)
@@ -250,7 +263,7 @@ class CampaignLaunchApi(APIView):
     `open` (or back to `draft`, with `launch_error` saying why).
     """
 
-    @extend_schema(request=None, responses={202: CampaignOutputSerializer})
+    @extend_schema(request=None, responses={202: CampaignDetailOutputSerializer})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
         campaign = services.campaign_launch(campaign_id=campaign.id, user=request.user)
@@ -260,7 +273,7 @@ class CampaignLaunchApi(APIView):
 class CampaignCloseApi(APIView):
     """The owner ends the campaign: payouts settle and the rest is refunded."""
 
-    @extend_schema(request=None, responses={200: CampaignOutputSerializer})
+    @extend_schema(request=None, responses={200: CampaignDetailOutputSerializer})
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_owned(user=request.user, campaign_id=campaign_id)
         campaign = services.campaign_close(campaign_id=campaign.id, user=request.user)
@@ -338,9 +351,14 @@ class GradientOutputSerializer(serializers.Serializer):
 
 
 class GradientListSubmitApi(APIView):
-    """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key."""
+    """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key.
 
-    parser_classes = [JSONParser]
+    The body is JSON, or the gradient's binary wire form (Content-Type
+    application/vnd.sonar.gradient) with the other fields as query parameters; either may be
+    sent with Content-Encoding: gzip.
+    """
+
+    parser_classes = [GradientJSONParser, GradientBinaryParser]
 
     class InputSerializer(serializers.Serializer):
         base_version = serializers.IntegerField(min_value=0)
@@ -348,16 +366,32 @@ class GradientListSubmitApi(APIView):
         payout_account = serializers.CharField(max_length=64)
         gradient = serializers.DictField()
 
-    @extend_schema(responses={200: GradientOutputSerializer(many=True)})
+    class BinaryParamsSerializer(serializers.Serializer):
+        base_version = serializers.IntegerField(min_value=0)
+        n_samples = serializers.IntegerField(min_value=1, max_value=10**12)
+        payout_account = serializers.CharField(max_length=64)
+
+    @extend_schema(responses={200: page_schema(GradientOutputSerializer, "GradientPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         gradients = selectors.gradient_list_visible(user=request.user, campaign=campaign)
         return paginated(request, self, gradients, GradientOutputSerializer)
 
     @extend_schema(
-        request=InputSerializer,
+        request={
+            "application/json": InputSerializer,
+            BINARY_GRADIENT_MEDIA_TYPE: OpenApiTypes.BINARY,
+        },
         responses={202: GradientOutputSerializer, 200: GradientOutputSerializer},
         parameters=[
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                description=f"With a binary body only: {name}.",
+            )
+            for name in ("base_version", "n_samples", "payout_account")
+        ]
+        + [
             OpenApiParameter(
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
@@ -368,13 +402,19 @@ class GradientListSubmitApi(APIView):
         ],
     )
     def post(self, request: Request, campaign_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if isinstance(request.data, bytes):
+            data = self.BinaryParamsSerializer(data=request.query_params)
+            data.is_valid(raise_exception=True)
+            fields = {**data.validated_data, "gradient": request.data}
+        else:
+            data = self.InputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = data.validated_data
         submission, created = services.gradient_submit(
             campaign_id=campaign_id,
             user=request.user,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
-            **data.validated_data,
+            **fields,
         )
         submission.refresh_from_db()
         return Response(
@@ -405,11 +445,11 @@ class VersionListApi(APIView):
         def get_accuracy(self, version) -> float:
             return version.accuracy_ppm / PPM
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(OutputSerializer, "VersionPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         versions = selectors.version_list(campaign=campaign)
-        return Response(self.OutputSerializer(versions, many=True).data)
+        return paginated(request, self, versions, self.OutputSerializer)
 
 
 class PayoutListApi(APIView):
@@ -424,11 +464,11 @@ class PayoutListApi(APIView):
         created_at = serializers.DateTimeField()
         settled_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(responses={200: page_schema(OutputSerializer, "PayoutPage")})
     def get(self, request: Request, campaign_id: int) -> Response:
         campaign = selectors.campaign_get_visible(user=request.user, campaign_id=campaign_id)
         payouts = selectors.payout_list_visible(user=request.user, campaign=campaign)
-        return Response(self.OutputSerializer(payouts, many=True).data)
+        return paginated(request, self, payouts, self.OutputSerializer)
 
 
 class CampaignResultApi(APIView):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sonar_ui import api
+from sonar_ui import api, api_events
 
 app_name = "sonar_ui_api"
 urlpatterns = [
@@ -23,6 +23,9 @@ urlpatterns = [
     ),
     path("campaigns/<int:campaign_id>/versions/", api.VersionListApi.as_view(), name="versions"),
     path("campaigns/<int:campaign_id>/payouts/", api.PayoutListApi.as_view(), name="payouts"),
+    path(
+        "campaigns/<int:campaign_id>/events/", api_events.CampaignEventsApi.as_view(), name="events"
+    ),
     path("campaigns/<int:campaign_id>/result/", api.CampaignResultApi.as_view(), name="result"),
     path("gradients/<int:gradient_id>/", api.GradientDetailApi.as_view(), name="gradient"),
 ]

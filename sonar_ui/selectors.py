@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from ledger.models import Entry
 from sonar_ui.errors import CampaignNotFoundError
 from sonar_ui.models import Campaign, GradientSubmission, ModelVersion, Payout
 
@@ -106,3 +107,53 @@ def campaigns_needing_work(*, older_than: timedelta) -> PendingWork:
         ).values_list("id", flat=True)
     )
     return PendingWork(launching=launching, scoring=scoring, waiting=waiting, unsettled=unsettled)
+
+
+# --- events and stalls -------------------------------------------------------------------------
+
+# A campaign is stalled when it has gone this long without an accepted gradient ...
+STALL_AFTER = timedelta(hours=1)
+# ... or when this many gradients in a row, since the last accepted one, were all rejected.
+STALL_REJECTIONS = 2
+MAX_EVENTS_PAGE = 500
+
+
+def campaign_events_after(*, campaign: Campaign, after: int, limit: int = 100) -> list[Entry]:
+    """The campaign's ledger entries with seq > after, oldest first (at most `limit`)."""
+    return list(
+        Entry.objects.filter(campaign_id=campaign.id, seq__gt=after).order_by("seq")[:limit]
+    )
+
+
+def campaign_last_event_seq(*, campaign: Campaign) -> int:
+    """The seq of the campaign's newest ledger entry (0 when it has none)."""
+    return Entry.objects.filter(campaign_id=campaign.id).aggregate(last=Max("seq"))["last"] or 0
+
+
+def campaign_stalled_since(*, campaign: Campaign, now: datetime | None = None) -> datetime | None:
+    """When an open campaign stopped making progress, or None while it progresses.
+
+    Progress is an accepted gradient (or the launch). Stalled: STALL_AFTER without progress, or
+    STALL_REJECTIONS evaluated gradients since the last progress, all rejected (then it is
+    stalled since the one that made the count) — the mines' data no longer improves the model.
+    """
+    if campaign.status != Campaign.Status.OPEN or campaign.launched_at is None:
+        return None
+    now = now or timezone.now()
+    last_accepted = campaign.gradients.filter(status=GradientSubmission.Status.ACCEPTED).aggregate(
+        at=Max("evaluated_at")
+    )["at"]
+    progress = max(filter(None, [campaign.launched_at, last_accepted]))
+    rejected = list(
+        campaign.gradients.filter(
+            status=GradientSubmission.Status.REJECTED, evaluated_at__gt=progress
+        )
+        .order_by("evaluated_at", "id")
+        .values_list("evaluated_at", flat=True)[:STALL_REJECTIONS]
+    )
+    candidates = []
+    if len(rejected) == STALL_REJECTIONS:
+        candidates.append(rejected[-1])
+    if now - progress >= STALL_AFTER:
+        candidates.append(progress + STALL_AFTER)
+    return min(candidates) if candidates else None

@@ -32,8 +32,11 @@ MAX_GRADIENT_BYTES = 16 * 1024 * 1024
 
 
 def _request_sha256(
-    *, base_version: int, n_samples: int, payout_account: str, gradient: dict
+    *, base_version: int, n_samples: int, payout_account: str, gradient: dict | bytes
 ) -> str:
+    if isinstance(gradient, bytes):
+        # The binary form: its own sha256 stands for it in the canonical request.
+        gradient = {"binary_sha256": hashlib.sha256(gradient).hexdigest()}
     canonical = json.dumps(
         {
             "base_version": base_version,
@@ -54,12 +57,15 @@ def gradient_submit(
     base_version: int,
     n_samples: int,
     payout_account: str,
-    gradient: dict,
+    gradient: dict | bytes,
     idempotency_key: str,
 ) -> tuple[GradientSubmission, bool]:
-    """Validate and store an encrypted gradient; return (submission, created)."""
+    """Validate and store an encrypted gradient (wire JSON or binary); (submission, created)."""
     if not user_is_miner(user=user):
-        raise CampaignForbiddenError("Only miners can submit gradients; add the role first.")
+        raise CampaignForbiddenError(
+            "Only miners can submit gradients; take the miner role on your profile page or "
+            'with POST /api/me/roles/ {"role": "miner"}.'
+        )
     if not idempotency_key or len(idempotency_key) > 200:
         raise GradientError(
             "Send an Idempotency-Key header (1 to 200 characters) so a retry cannot submit twice.",
@@ -108,7 +114,10 @@ def gradient_submit(
     public_key = capsule.public_key_for(campaign_id=campaign.id)
     shape = tuple(campaign_model(campaign).weight_shape)
     try:
-        encrypted = wire.encrypted_from_json(
+        parse = (
+            wire.encrypted_from_bytes if isinstance(gradient, bytes) else wire.encrypted_from_json
+        )
+        encrypted = parse(
             gradient, public_key=public_key, expected_shape=shape, max_bytes=MAX_GRADIENT_BYTES
         )
     except PayloadTooLargeError as exc:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services import token_issue
 from tests.conftest import PASSWORD
 
 
@@ -15,7 +17,11 @@ def test_it_trades_username_and_password_for_a_token(api, alice):
         "/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=alice).key
+    secret = response.json()["token"]
+    stored = ApiToken.objects.get(user=alice)
+    assert stored.name == "password login"
+    assert secret not in stored.key_sha256  # only the hash is kept
+    assert stored.key_sha256 == hashlib.sha256(secret.encode()).hexdigest()
 
 
 def test_the_token_authenticates_api_calls(api, alice):
@@ -38,7 +44,7 @@ def test_a_wrong_password_gets_401_in_the_error_shape_and_no_token(api, alice):
         "error": "authentication_failed",
         "detail": "Unable to log in with this username and password.",
     }
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
 
 
 def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(api, db):
@@ -84,9 +90,9 @@ def test_a_bogus_token_is_refused(api, db):
 
 
 def test_an_expired_token_is_refused_and_a_new_login_replaces_it(api, alice, settings):
-    old = Token.objects.create(user=alice)
-    Token.objects.filter(pk=old.pk).update(
-        created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
+    old = token_issue(user=alice)
+    ApiToken.objects.filter(pk=old.token.pk).update(
+        created_at=timezone.now() - timedelta(days=40), expires_at=timezone.now()
     )
     api.credentials(HTTP_AUTHORIZATION=f"Token {old.key}")
     refused = api.get("/api/me/")

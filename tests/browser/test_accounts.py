@@ -104,3 +104,34 @@ def test_pasting_a_real_public_key_shows_its_fingerprint(page, alice, log_in, pg
 
     expect(page.locator(".messages")).to_contain_text(f"fingerprint {pgp_identity.fingerprint}")
     expect(page.locator("#pgp-fingerprint")).to_have_text(pgp_identity.fingerprint)
+
+
+def test_alice_makes_an_api_token_sees_it_once_and_revokes_it(page, log_in, alice):
+    from accounts.models import ApiToken
+    from tests.browser.pages import check_page
+
+    log_in(alice)
+    page.goto("/accounts/profile/")
+    page.get_by_role("link", name="Manage your API tokens").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("API tokens")
+    page.get_by_label("Name").fill("laptop notebook")
+    page.get_by_role("button", name="Make token").click()
+    secret = page.locator("#new-token-secret").inner_text()
+    assert ApiToken.objects.get(user=alice, name="laptop notebook").prefix == secret[:8]
+    check_page(page, "api-tokens")
+    page.goto("/accounts/profile/tokens/")
+    expect(page.locator("#new-token-secret")).to_have_count(0)
+    page.get_by_role("button", name="Revoke token laptop notebook").click()
+    expect(page.get_by_text("Token revoked")).to_be_visible()
+    assert not ApiToken.objects.filter(user=alice, name="laptop notebook").exists()
+
+
+def test_bob_takes_the_data_scientist_role_on_his_profile(page, log_in, bob):
+    from accounts.selectors import user_is_data_scientist
+
+    log_in(bob)
+    page.goto("/accounts/profile/")
+    page.get_by_label(re.compile("Data scientist: I post")).check()
+    page.get_by_role("button", name="Save roles").click()
+    expect(page.get_by_text("Your roles: data scientist, miner.")).to_be_visible()
+    assert user_is_data_scientist(user=bob)

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from mine_ui.mining import mine_train_once
 from mine_ui.models import Contribution, PrivacyBudget
 from mine_ui.services import budget_set, contribution_start, policy_update
@@ -123,7 +123,7 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_sonar_keeps_one_submissio
 def test_an_expired_token_stops_the_pass_and_changes_nothing(
     open_campaign, bob, bob_mine, bob_dataset, bob_client, wire
 ):
-    Token.objects.filter(user=bob).update(created=timezone.now() - timedelta(days=3650))
+    ApiToken.objects.filter(user=bob).update(expires_at=timezone.now())
 
     with pytest.raises(SonarError) as caught:
         mine_train_once(mine=bob_mine, client=bob_client)
@@ -257,7 +257,7 @@ def test_mine_run_with_an_expired_token_says_how_to_fix_it_and_exits_2(
 ):
     token = client_for(platform.url, bob).token
     err = io.StringIO()
-    Token.objects.filter(user=bob).update(created=timezone.now() - timedelta(days=3650))
+    ApiToken.objects.filter(user=bob).update(expires_at=timezone.now())
 
     with pytest.raises(SystemExit) as exited:
         call_command(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
+from accounts.services import token_issue
 from pysonar import (
     NO_RETRY,
     MalformedResponse,
@@ -37,14 +37,14 @@ def _fast(max_attempts: int = 4, **kwargs) -> RetryPolicy:
 
 def test_it_trades_username_and_password_for_a_token_and_reads_the_profile(live_server, alice):
     sonar = SonarClient(live_server.url, username="alice", password=PASSWORD)
-    assert sonar.token == Token.objects.get(user=alice).key
+    assert ApiToken.objects.get(user=alice).prefix == sonar.token[:8]
     me = sonar.me()
     assert me["username"] == "alice"
     assert me["roles"] == ["data scientist"]
 
 
 def test_a_token_alone_authenticates(live_server, api_as, bob):
-    token = Token.objects.get_or_create(user=bob)[0].key
+    token = token_issue(user=bob).key
     assert SonarClient(live_server.url, token=token).me()["username"] == "bob"
 
 
@@ -62,9 +62,7 @@ def test_an_expired_token_is_renewed_when_the_client_knows_the_password(
 ):
     sonar = SonarClient(live_server.url, username="alice", password=PASSWORD)
     old = sonar.token
-    Token.objects.filter(key=old).update(
-        created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
-    )
+    ApiToken.objects.filter(prefix=old[:8]).update(expires_at=timezone.now())
     assert sonar.me()["username"] == "alice"
     assert sonar.token != old
 
@@ -72,10 +70,8 @@ def test_an_expired_token_is_renewed_when_the_client_knows_the_password(
 def test_an_expired_token_without_a_password_raises_401_naming_the_cure(
     live_server, alice, settings
 ):
-    token = Token.objects.create(user=alice)
-    Token.objects.filter(pk=token.pk).update(
-        created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS + 1)
-    )
+    token = token_issue(user=alice)
+    ApiToken.objects.filter(pk=token.token.pk).update(expires_at=timezone.now())
     with pytest.raises(SonarError) as caught:
         SonarClient(live_server.url, token=token.key).me()
     assert caught.value.status == 401
@@ -291,28 +287,43 @@ def test_open_campaigns_follow_every_page(scripted_server):
     ]
 
 
-def test_watching_a_campaign_yields_each_change_until_it_completes(scripted_server):
+def _no_events(last_seq: int) -> tuple:
+    return json_answer(200, {"events": [], "last_seq": last_seq, "more": False, "campaign": {}})
+
+
+def test_watching_follows_events_and_stops_once_settled_not_at_completed(scripted_server):
     states = [
-        {"id": 4, "status": "open", "current_version": 0},
-        {"id": 4, "status": "open", "current_version": 0},
-        {"id": 4, "status": "open", "current_version": 1},
-        {"id": 4, "status": "completed", "current_version": 1},
+        {"id": 4, "status": "open", "current_version": 0, "settled_at": None},
+        {"id": 4, "status": "open", "current_version": 1, "settled_at": None},
+        {"id": 4, "status": "completed", "current_version": 1, "settled_at": None},
+        {"id": 4, "status": "completed", "current_version": 1, "settled_at": "2026-01-01T00:00Z"},
     ]
-    scripted_server.script += [json_answer(200, state) for state in states]
-    sonar = SonarClient(scripted_server.url, token="t", retry=NO_RETRY, sleep=lambda s: None)
-    seen = list(sonar.campaign_watch(4, poll_s=0))
-    assert [(c["status"], c["current_version"]) for c in seen] == [
-        ("open", 0),
-        ("open", 1),
-        ("completed", 1),
+    for seq, state in enumerate(states):
+        scripted_server.script.append(json_answer(200, state))
+        scripted_server.script.append(_no_events(10 + seq))
+    sonar = SonarClient(scripted_server.url, token="t", retry=NO_RETRY)
+    seen = list(sonar.campaign_watch(4, wait_s=5))
+    assert [(c["status"], c["settled_at"] is not None) for c in seen] == [
+        ("open", False),
+        ("open", False),
+        ("completed", False),
+        ("completed", True),
+    ]
+    event_calls = [path for _, path, _ in scripted_server.requests if "/events/" in path]
+    assert event_calls == [
+        "/api/campaigns/4/events/?after=0&wait=5",
+        "/api/campaigns/4/events/?after=10&wait=5",
+        "/api/campaigns/4/events/?after=11&wait=5",
     ]
 
 
 def test_watching_gives_up_at_its_timeout(scripted_server):
-    scripted_server.script += [json_answer(200, {"id": 4, "status": "open"})] * 50
+    for _ in range(50):
+        scripted_server.script.append(json_answer(200, {"id": 4, "status": "open"}))
+        scripted_server.script.append(_no_events(3))
     sonar = SonarClient(scripted_server.url, token="t", retry=NO_RETRY)
     with pytest.raises(TimeoutError, match="still 'open'"):
-        list(sonar.campaign_watch(4, poll_s=0.05, timeout_s=0.2))
+        list(sonar.campaign_watch(4, wait_s=0.05, timeout_s=0.2))
 
 
 def test_the_result_comes_back_as_the_exact_bytes(scripted_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from pysonar import NO_RETRY, MalformedResponse, SonarClient
 from syft.encrypted import EncryptedArray
 from syft.keys import keypair_generate, public_key_to_dict
-from syft.wire import encrypted_to_json
+from syft.wire import encrypted_to_bytes, encrypted_to_json
 from tests.pysonar.conftest import json_answer
 
 WEIGHTS = np.array([0.25, -1.5, 3.0])
@@ -87,7 +88,36 @@ def test_a_model_with_a_bad_field_is_malformed_and_names_it(scripted_server, key
     assert next(iter(changes)) in caught.value.detail
 
 
-def test_a_gradient_goes_out_in_the_wire_format_with_its_idempotency_key(scripted_server, keypair):
+def test_a_gradient_goes_out_in_the_binary_wire_format_by_default(scripted_server, keypair):
+    gradient = EncryptedArray.encrypt(keypair[0], np.array([1.0, 2.0, -0.5]))
+    scripted_server.script.append(json_answer(202, {"id": 9, "status": "pending"}))
+    answer = _client(scripted_server).gradient_submit(
+        5, base_version=2, n_samples=110, payout_account="acct_bob", gradient=gradient,
+        idempotency_key="mine-1-abc",
+    )  # fmt: skip
+    assert answer == {"id": 9, "status": "pending"}
+    method, path, headers = scripted_server.requests[0]
+    assert method == "POST"
+    assert (
+        path == "/api/campaigns/5/gradients/?base_version=2&n_samples=110&payout_account=acct_bob"
+    )
+    assert headers["Content-Type"] == "application/vnd.sonar.gradient"
+    assert headers["Idempotency-Key"] == "mine-1-abc"
+    assert scripted_server.bodies[0] == encrypted_to_bytes(gradient)
+
+
+def test_a_gradient_can_go_out_gzipped(scripted_server, keypair):
+    gradient = EncryptedArray.encrypt(keypair[0], np.array([1.0, 2.0]))
+    scripted_server.script.append(json_answer(202, {"id": 9, "status": "pending"}))
+    _client(scripted_server).gradient_submit(
+        5, base_version=2, n_samples=110, payout_account="acct_bob", gradient=gradient,
+        idempotency_key="k", compress=True,
+    )  # fmt: skip
+    assert scripted_server.requests[0][2]["Content-Encoding"] == "gzip"
+    assert gzip.decompress(scripted_server.bodies[0]) == encrypted_to_bytes(gradient)
+
+
+def test_a_gradient_goes_out_in_the_json_wire_format_when_asked(scripted_server, keypair):
     gradient = EncryptedArray.encrypt(keypair[0], np.array([1.0, 2.0, -0.5]))
     scripted_server.script.append(json_answer(202, {"id": 9, "status": "pending"}))
     answer = _client(scripted_server).gradient_submit(
@@ -97,6 +127,7 @@ def test_a_gradient_goes_out_in_the_wire_format_with_its_idempotency_key(scripte
         payout_account="acct_bob",
         gradient=gradient,
         idempotency_key="mine-1-abc",
+        form="json",
     )
     assert answer == {"id": 9, "status": "pending"}
     method, path, headers = scripted_server.requests[0]

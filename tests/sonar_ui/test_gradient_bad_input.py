@@ -131,7 +131,8 @@ def test_a_gradient_without_idempotency_key_is_refused(api_as, bob, open_campaig
 
 
 def test_mallory_without_the_miner_role_cannot_submit(api_as, mallory, open_campaign, good_body):
-    assert_refused(post(api_as(mallory), open_campaign["id"], good_body), 403, "permission_denied")
+    response = post(api_as(mallory), open_campaign["id"], good_body)
+    assert_refused(response, 403, "permission_denied", "/api/me/roles/")
 
 
 def test_a_repeated_idempotency_key_returns_the_first_submission(
