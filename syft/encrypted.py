@@ -517,8 +517,13 @@ def _decrypt_integers(private_key: PaillierPrivateKey, ciphertexts: Sequence[mpz
     ]
 
 
-def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> EncryptedArray:
+def plaintext_matvec(
+    matrix: np.ndarray, encrypted: EncryptedArray, *, precision_bits: int = DEFAULT_PRECISION_BITS
+) -> EncryptedArray:
     """Return matrix @ encrypted, the plaintext matrix times encrypted vectors.
+
+    The matrix is encoded with `precision_bits` significant bits for its largest entry; the
+    cost of the products grows with it (a mine's gradient needs far fewer than 53).
 
     Shapes: (r, d) @ (d,) -> (r,); (r, d) @ (d, k) -> (r, k) (every column shares the
     matrix); and batched (p, r, d) @ (p, d) -> (p, r), where matrix[q] multiplies row q.
@@ -551,7 +556,7 @@ def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> Encrypted
         )
     _, nsquare, max_int, capacity = encrypted._numbers
     try:
-        integers, matrix_exponent = encode(matrix, max_int=max_int)
+        integers, matrix_exponent = encode(matrix, max_int=max_int, precision_bits=precision_bits)
     except InvalidDataError:
         raise InvalidDataError(
             "The plaintext matrix contains values that are not finite."
