@@ -219,7 +219,9 @@ def private_sufficient_statistics(
 
     With `scaling`, features (and a regression target) are mapped to [-1, 1] in the units the
     campaign published, and the row bound is `dp_clip_norm(model)`; `clip_norm` overrides it.
-    The released n_samples is read from the noisy statistics, never the exact count.
+    The noisy statistics are then returned in the campaign's raw units (FeatureScaling.
+    raw_statistics), ready for gradients on the published model. The released n_samples is
+    read from the noisy statistics, never the exact count.
     """
     features, target = np.asarray(X, dtype=np.float64), np.asarray(y)
     if scaling is not None:
@@ -244,6 +246,8 @@ def private_sufficient_statistics(
         clip_norm=noisy.clip_norm,
         sensitivity=noisy.sensitivity,
     )
+    if scaling is not None:
+        released = scaling.raw_statistics(released, model)
     return released, cost
 
 

@@ -6,6 +6,11 @@ bounds they come from). Mines map every value to (x - centre) / half_width and c
 ‖x‖ <= sqrt(d) whatever the raw units, so the DP sensitivity is known in advance. The
 validation set is scored through the same transformation (`transform`), and `unscale`
 turns weights learned on scaled features back into weights on the raw columns.
+
+Noise is added to statistics in the scaled units (centred, so the sensitivity is small next to
+the signal); `raw_statistics` then maps the release back to the campaign's raw units with
+x̃ = A·x̃' (post-processing, free), so a campaign whose model works on raw columns needs no
+change: G = A·G'·Aᵀ and b = A·b' (for regression b = A·(t_w·b' + t_c·G'[:, -1])).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from syft.errors import InvalidDataError, ShapeMismatchError
+from syft.models import LinearModel, LinearRegression, SufficientStatistics
 
 __all__ = ["FeatureScaling"]
 
@@ -142,3 +148,48 @@ class FeatureScaling:
             raise InvalidDataError(
                 f"A feature scaling needs center and half_width ({exc})."
             ) from None
+
+    def _design_map(self, model: LinearModel) -> np.ndarray:
+        """A with x̃ = A·x̃' for x̃' = (x', 1): diag(half_width), and the centre in the last column."""
+        d = self.n_features
+        if model.n_features != d:
+            raise ShapeMismatchError(
+                f"The scaling has {d} columns; the model has {model.n_features}."
+            )
+        if not model.fit_intercept:
+            if np.any(self.center != 0) or (
+                isinstance(model, LinearRegression) and self.target_center != 0
+            ):
+                raise InvalidDataError(
+                    "A scaling with a non-zero centre needs a model with an intercept."
+                )
+            return np.diag(self.half_width)
+        design = np.zeros((d + 1, d + 1))
+        design[:d, :d] = np.diag(self.half_width)
+        design[:d, d] = self.center
+        design[d, d] = 1.0
+        return design
+
+    def raw_statistics(
+        self, statistics: SufficientStatistics, model: LinearModel
+    ) -> SufficientStatistics:
+        """Statistics computed in scaled units, expressed in the campaign's raw units."""
+        design = self._design_map(model)
+        gram = np.asarray(statistics.gram, dtype=np.float64)
+        moment = np.asarray(statistics.moment, dtype=np.float64)
+        raw_gram = design @ gram @ design.T
+        if isinstance(model, LinearRegression):
+            scaled = self.target_half_width * moment
+            if model.fit_intercept:
+                scaled = scaled + self.target_center * gram[:, -1] / model.gram_scale
+            raw_moment = design @ scaled
+        else:
+            # Logistic targets are ±½ whatever the units: only the design changes.
+            raw_moment = moment @ design.T
+        return SufficientStatistics(
+            gram=raw_gram,
+            moment=raw_moment,
+            n_samples=statistics.n_samples,
+            clip_norm=statistics.clip_norm,
+            sensitivity=statistics.sensitivity,
+        )

@@ -30,7 +30,10 @@ def raw_data(rng):
 
 
 def test_the_noise_lies_on_the_public_fixed_point_grid(raw_data):
-    X, y, scaling = raw_data
+    X, y, _ = raw_data
+    # Unit scaling: the mapping back to raw units is the identity, so the grid shows.
+    scaling = FeatureScaling(center=np.zeros(2), half_width=np.ones(2))
+    X = np.clip((X - X.mean(axis=0)) / X.std(axis=0) / 3, -1, 1)
     model = LogisticRegression(n_features=2)
     released, _ = private_sufficient_statistics(
         model, X, y, epsilon=1.0, delta=1e-6, scaling=scaling
@@ -57,7 +60,8 @@ def test_the_released_count_is_noisy_not_exact(raw_data):
 
 
 def test_without_an_intercept_the_count_is_bucketed(raw_data):
-    X, y, scaling = raw_data
+    X, y, _ = raw_data
+    scaling = FeatureScaling(center=np.zeros(2), half_width=np.array([10_000, 0.02]))
     model = LogisticRegression(n_features=2, fit_intercept=False)
     released, _ = private_sufficient_statistics(
         model, X[:300], y[:300], epsilon=1.0, delta=1e-6, scaling=scaling
@@ -152,3 +156,42 @@ def test_released_statistics_survive_the_cache_form(raw_data):
     assert again.n_samples == released.n_samples
     with pytest.raises(InvalidDataError):
         statistics_from_json({"gram": [[1]]})
+
+
+def silent(sigma_squared, count):
+    """A sampler that adds no noise: isolates the mapping between units."""
+    return [0] * count
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        LinearRegression(n_features=2),
+        LogisticRegression(n_features=2),
+        OneVsOneLogisticRegression(n_features=2, n_classes=3),
+    ],
+    ids=lambda model: model.algorithm,
+)
+def test_a_release_in_scaled_units_maps_back_exactly_to_raw_units(model, rng):
+    X = np.column_stack([rng.normal(5_000, 1_000, 300), rng.normal(0.01, 0.002, 300)])
+    labels = getattr(model, "n_classes", 2)
+    y = (
+        rng.normal(100, 20, 300)
+        if isinstance(model, LinearRegression)
+        else rng.integers(0, labels, 300)
+    )
+    scaling = FeatureScaling.from_bounds([0, 0], [10_000, 0.02], target_lower=0, target_upper=200)
+    inside = np.all(np.abs(scaling.transform(X)) < 1, axis=1)
+    if isinstance(model, LinearRegression):
+        inside &= np.abs(scaling.transform_target(y)) < 1
+    X, y = X[inside], y[inside]
+    released, _ = private_sufficient_statistics(
+        model, X, y, epsilon=1, delta=1e-6, scaling=scaling, sampler=silent
+    )
+    exact = model.sufficient_statistics(X, y)
+    np.testing.assert_allclose(
+        released.gram, exact.gram, rtol=1e-6, atol=1e-9 * np.abs(exact.gram).max()
+    )
+    np.testing.assert_allclose(
+        released.moment, exact.moment, rtol=1e-6, atol=1e-6 * np.abs(exact.moment).max()
+    )
