@@ -25,7 +25,9 @@ from pysonar.types import (
     Wallet,
 )
 from syft.encrypted import EncryptedArray
+from syft.packing import PackedArray
 from syft.wire import encrypted_to_json
+from syft.wire_packed import packed_to_json
 
 __all__ = ["SonarClient"]
 
@@ -269,10 +271,10 @@ class SonarClient:
         base_version: int,
         n_samples: int,
         payout_account: str,
-        gradient: EncryptedArray,
+        gradient: EncryptedArray | PackedArray,
         idempotency_key: str,
     ) -> Gradient:
-        """Submit an encrypted gradient; sending the same idempotency key again is harmless."""
+        """Submit an encrypted gradient (wire format v1, or v2 when packed); resending is safe."""
         if not idempotency_key:
             raise ValueError(
                 "gradient_submit needs an idempotency_key: a retry must never pay twice."
@@ -283,7 +285,9 @@ class SonarClient:
                 "base_version": int(base_version),
                 "n_samples": int(n_samples),
                 "payout_account": payout_account,
-                "gradient": encrypted_to_json(gradient),
+                "gradient": packed_to_json(gradient)
+                if isinstance(gradient, PackedArray)
+                else encrypted_to_json(gradient),
             },
             idempotency_key=idempotency_key,
         )

@@ -402,10 +402,19 @@ class EncryptedArray:
         """plaintext * encrypted."""
         return self.multiply(other)
 
-    def obfuscate(self) -> "EncryptedArray":
-        """Re-randomize every ciphertext (multiply by a fresh r**n) without changing values."""
+    def obfuscate(self, *, randomizers: Sequence[int] | None = None) -> "EncryptedArray":
+        """Re-randomize every ciphertext (multiply by r**n) without changing values.
+
+        `randomizers` are precomputed r**n mod n², one per value, each used once (see
+        syft.obfuscation.ObfuscationPool); without them fresh ones are made here.
+        """
         n, nsquare, _, _ = self._numbers
-        randomizers = _powmod_many(_random_units(n, self.size), n, nsquare)
+        if randomizers is None:
+            randomizers = _powmod_many(_random_units(n, self.size), n, nsquare)
+        elif len(randomizers) != self.size:
+            raise ShapeMismatchError(
+                f"{len(randomizers)} randomizers for {self.size} ciphertexts; one each is needed."
+            )
         ciphertexts = [c * r % nsquare for c, r in zip(self._ciphertexts, randomizers, strict=True)]
         return self._derived(
             ciphertexts, exponent=self.exponent, magnitude_bits=self.magnitude_bits
