@@ -171,7 +171,9 @@ class PrivacyBudget(models.Model):
     delta_total = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0.00001"))
     epsilon_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
     delta_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
-    epsilon_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("1"))
+    # Spent once per release (data content × model spec × scaling), not per gradient: every
+    # later version reuses the release. 3 keeps wine within 5 points (docs/privacy.md).
+    epsilon_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("3"))
     delta_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0.000001"))
     updated_at = models.DateTimeField(auto_now=True)
 

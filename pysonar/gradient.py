@@ -2,7 +2,7 @@
 
 from pysonar.gradient import ReleaseCache, gradient_compute
 cache = ReleaseCache("releases.json")                  # keep it: releases are made once
-mined = gradient_compute(model, X, y, cache=cache)     # ε = 1 per release by default
+mined = gradient_compute(model, X, y, cache=cache)     # ε = 3 per release by default
 sonar.gradient_submit(..., n_samples=mined.n_samples, gradient=mined.gradient, ...)
 
 The noisy statistics of one data content and model spec are released once and kept in the
@@ -111,7 +111,7 @@ def gradient_compute(
     y: np.ndarray,
     *,
     cache: ReleaseCache,
-    epsilon: float = 1.0,
+    epsilon: float = 3.0,
     delta: float = 1e-6,
     scaling: FeatureScaling | dict | None = None,
     exact: bool = False,

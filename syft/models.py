@@ -45,7 +45,7 @@ class SufficientStatistics:
 
     `clip_norm` and `sensitivity` are set when rows were clipped for differential privacy:
     sensitivity bounds the L2 change of (upper triangle of gram, moment) when one row is
-    replaced by any other clipped row.
+    added or removed (unbounded DP; replacing a row is a removal plus an addition).
     """
 
     gram: np.ndarray
@@ -180,8 +180,8 @@ class LinearModel:
             ):
                 raise InvalidDataError(f"clip_norm must be a positive number, not {clip_norm!r}.")
             features, target = self._clip_rows(features, target, float(clip_norm))
-            # Replacing one row removes one contribution and adds another: twice the bound.
-            sensitivity = 2.0 * self._row_bound(float(clip_norm))
+            # Neighbours differ by one row added or removed: one row's contribution.
+            sensitivity = self._row_bound(float(clip_norm))
         gram, moment = self._gram_and_moment(features, target)
         if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(moment))):
             raise InvalidDataError(_NOT_FINITE + " (Or so large that their squares overflow.)")

@@ -25,6 +25,8 @@ from syft.scaling import FeatureScaling
 __all__ = [
     "MAX_EPSILON",
     "NOISE_RESOLUTION_BITS",
+    "RIDGE_FACTOR",
+    "ROW_NORM_FRACTION",
     "PrivacyCost",
     "content_sha256",
     "dp_clip_norm",
@@ -39,6 +41,14 @@ __all__ = [
 # The noise's standard deviation spans at least 2**24 integer steps: the rounding of the
 # statistics to the grid is then negligible next to the noise, and it is accounted for anyway.
 NOISE_RESOLUTION_BITS = 24
+# After per-feature scaling to [-1, 1] a row could reach norm sqrt(d), but rows inside
+# published bounds of ±2 standard deviations have a typical norm near sqrt(d)/2: clipping
+# rows at half of sqrt(d) shrinks few of them and halves the noise's scale (measured in
+# docs/privacy.md).
+ROW_NORM_FRACTION = 0.5
+# Ridge added to every released G, in units of the noise's σ times sqrt(width): it keeps
+# the noisy G well conditioned (post-processing; measured in docs/privacy.md).
+RIDGE_FACTOR = 3.0
 Sampler = Callable[[Fraction, int], list[int]]
 
 # Beyond this e**epsilon overflows the arithmetic below, and the guarantee means nothing.
@@ -184,8 +194,24 @@ def privatize_statistics(
 
 
 def dp_clip_norm(model: LinearModel) -> float:
-    """The row bound after per-feature scaling to [-1, 1]: sqrt(d), plus the target's 1."""
-    return math.sqrt(model.n_features + int(isinstance(model, LinearRegression)))
+    """The public row bound after per-feature scaling: ROW_NORM_FRACTION · sqrt(d (+ 1 target))."""
+    return ROW_NORM_FRACTION * math.sqrt(
+        model.n_features + int(isinstance(model, LinearRegression))
+    )
+
+
+def _with_ridge(statistics: SufficientStatistics, ridge: float) -> SufficientStatistics:
+    """The same statistics with ridge·I added to every G (post-processing)."""
+    gram = np.array(statistics.gram, dtype=np.float64, copy=True)
+    width = gram.shape[-1]
+    gram[..., np.arange(width), np.arange(width)] += ridge
+    return SufficientStatistics(
+        gram=gram,
+        moment=statistics.moment,
+        n_samples=statistics.n_samples,
+        clip_norm=statistics.clip_norm,
+        sensitivity=statistics.sensitivity,
+    )
 
 
 def _noisy_count(model: LinearModel, noisy: SufficientStatistics) -> int:
@@ -213,15 +239,16 @@ def private_sufficient_statistics(
     delta: float,
     scaling: FeatureScaling | None = None,
     clip_norm: float | None = None,
+    ridge: float = RIDGE_FACTOR,
     sampler: Sampler = discrete_gaussian_list,
 ) -> tuple[SufficientStatistics, PrivacyCost]:
     """Scale and clip per feature, clip the rows, compute the statistics and release them.
 
     With `scaling`, features (and a regression target) are mapped to [-1, 1] in the units the
     campaign published, and the row bound is `dp_clip_norm(model)`; `clip_norm` overrides it.
-    The noisy statistics are then returned in the campaign's raw units (FeatureScaling.
-    raw_statistics), ready for gradients on the published model. The released n_samples is
-    read from the noisy statistics, never the exact count.
+    After the noise: n_samples is read from the noisy G (never the exact count), a ridge of
+    `ridge` · σ · sqrt(width) is added to G's diagonal, and the statistics are returned in the
+    campaign's raw units (FeatureScaling.raw_statistics): all post-processing.
     """
     features, target = np.asarray(X, dtype=np.float64), np.asarray(y)
     if scaling is not None:
@@ -246,6 +273,11 @@ def private_sufficient_statistics(
         clip_norm=noisy.clip_norm,
         sensitivity=noisy.sensitivity,
     )
+    if ridge:
+        sigma = gaussian_noise_scale(
+            epsilon=epsilon, delta=delta, sensitivity=statistics.sensitivity or 1.0
+        )
+        released = _with_ridge(released, ridge * sigma * math.sqrt(noisy.gram.shape[-1]))
     if scaling is not None:
         released = scaling.raw_statistics(released, model)
     return released, cost

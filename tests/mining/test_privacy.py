@@ -54,7 +54,7 @@ def test_a_new_mine_releases_noisy_statistics_and_pays_for_them_once(clinic):
     mine, dataset = clinic
     first = _obtain(mine, dataset)
     assert first.private and not first.reused
-    assert first.epsilon_spent == Decimal("1")  # the default epsilon per release
+    assert first.epsilon_spent == Decimal("3")  # the default epsilon per release
     exact = LinearRegression(n_features=dataset.schema.width).sufficient_statistics(
         dataset_table(dataset=dataset).features(), dataset_table(dataset=dataset).target()
     )
@@ -65,7 +65,7 @@ def test_a_new_mine_releases_noisy_statistics_and_pays_for_them_once(clinic):
     assert again.reused and again.epsilon_spent == 0
     assert statistics_to_json(again.statistics) == statistics_to_json(first.statistics)
     assert PrivateRelease.objects.filter(owner=mine.owner).count() == 1
-    assert PrivacyBudget.objects.get(mine=mine).epsilon_spent == Decimal("1")
+    assert PrivacyBudget.objects.get(mine=mine).epsilon_spent == Decimal("3")
 
 
 def test_a_second_mine_over_the_same_rows_gets_the_same_noise_not_a_fresh_budget(
@@ -153,7 +153,7 @@ def test_a_default_mine_sends_a_private_gradient_with_the_noisy_count(
 
     contribution = Contribution.objects.get(mine=mine, campaign_id=open_campaign["id"])
     release = PrivateRelease.objects.get(owner=bob)
-    assert contribution.epsilon_spent == release.epsilon == Decimal("1")
+    assert contribution.epsilon_spent == release.epsilon == Decimal("3")
     assert contribution.n_samples == release.statistics["n_samples"]
     submission = GradientSubmission.objects.get(campaign_id=open_campaign["id"])
     assert submission.n_samples == release.statistics["n_samples"]

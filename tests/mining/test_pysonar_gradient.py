@@ -50,8 +50,8 @@ def test_the_default_is_private_and_a_second_version_reuses_the_release(campaign
     first = gradient_compute(campaign, *rows, cache=cache)
     second = gradient_compute(campaign, *rows, cache=cache)
 
-    assert first.private and first.epsilon_spent == 1.0
-    assert second.epsilon_spent == 0.0 and cache.spent(next(iter(cache._spent))) == 1.0
+    assert first.private and first.epsilon_spent == 3.0
+    assert second.epsilon_spent == 0.0 and cache.spent(next(iter(cache._spent))) == 3.0
     # The same release and the same weights: the same gradient (fresh noise would differ).
     np.testing.assert_array_equal(
         first.gradient.decrypt(private_key), second.gradient.decrypt(private_key)
@@ -64,7 +64,7 @@ def test_the_default_is_private_and_a_second_version_reuses_the_release(campaign
 
 
 def test_a_new_release_past_the_total_is_refused(campaign, rows):
-    cache = ReleaseCache(epsilon_total=1.5)
+    cache = ReleaseCache(epsilon_total=4)
     gradient_compute(campaign, *rows, cache=cache)
     with pytest.raises(PrivacyBudgetExceeded, match="already released"):
         gradient_compute(

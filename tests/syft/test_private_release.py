@@ -9,6 +9,7 @@ from syft.errors import InvalidDataError
 from syft.models import LinearRegression, LogisticRegression, OneVsOneLogisticRegression
 from syft.privacy import (
     NOISE_RESOLUTION_BITS,
+    RIDGE_FACTOR,
     content_sha256,
     dp_clip_norm,
     gaussian_noise_scale,
@@ -186,7 +187,7 @@ def test_a_release_in_scaled_units_maps_back_exactly_to_raw_units(model, rng):
         inside &= np.abs(scaling.transform_target(y)) < 1
     X, y = X[inside], y[inside]
     released, _ = private_sufficient_statistics(
-        model, X, y, epsilon=1, delta=1e-6, scaling=scaling, sampler=silent
+        model, X, y, epsilon=1, delta=1e-6, scaling=scaling, sampler=silent, ridge=0, clip_norm=2.0
     )
     exact = model.sufficient_statistics(X, y)
     np.testing.assert_allclose(
@@ -195,3 +196,17 @@ def test_a_release_in_scaled_units_maps_back_exactly_to_raw_units(model, rng):
     np.testing.assert_allclose(
         released.moment, exact.moment, rtol=1e-6, atol=1e-6 * np.abs(exact.moment).max()
     )
+
+
+def test_the_release_adds_a_ridge_proportional_to_the_noise(rng):
+    model = LogisticRegression(n_features=2)
+    X, y = rng.uniform(-1, 1, size=(100, 2)), rng.integers(0, 2, size=100)
+    scaling = FeatureScaling(center=np.zeros(2), half_width=np.ones(2))
+    options = {"epsilon": 1.0, "delta": 1e-6, "scaling": scaling, "sampler": silent}
+    plain, _ = private_sufficient_statistics(model, X, y, ridge=0, **options)
+    ridged, _ = private_sufficient_statistics(model, X, y, **options)
+    sigma = gaussian_noise_scale(epsilon=1.0, delta=1e-6, sensitivity=plain.sensitivity)
+    np.testing.assert_allclose(
+        ridged.gram - plain.gram, RIDGE_FACTOR * sigma * np.sqrt(3) * np.eye(3)
+    )
+    assert ridged.n_samples == plain.n_samples == 100  # the count is read before the ridge
