@@ -432,6 +432,15 @@ def mine_train_once(*, mine: Mine, client: SonarClient) -> list[Contribution]:
     Raises SonarUnavailable (Sonar down, nothing lost) or SonarError with status 401 (the token
     was refused) for the caller to back off; any other problem is recorded on a contribution.
     """
+    try:
+        return _mine_pass(mine=mine, client=client)
+    finally:
+        # Between polls, even after an outage: precompute the re-randomizers the next
+        # versions' uploads will need, so an upload waits only for its gradient.
+        pools_fill(deadline_s=POOL_FILL_S)
+
+
+def _mine_pass(*, mine: Mine, client: SonarClient) -> list[Contribution]:
     touched = contributions_resend(mine=mine, client=client)
     for campaign in client.campaigns_open():
         try:
@@ -444,6 +453,4 @@ def mine_train_once(*, mine: Mine, client: SonarClient) -> list[Contribution]:
         if contribution is not None:
             touched.append(contribution)
     touched.extend(contributions_refresh(mine=mine, client=client))
-    # Between polls: precompute the re-randomizers the next versions' uploads will need.
-    pools_fill(deadline_s=POOL_FILL_S)
     return touched

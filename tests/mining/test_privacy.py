@@ -158,3 +158,31 @@ def test_a_default_mine_sends_a_private_gradient_with_the_noisy_count(
     submission = GradientSubmission.objects.get(campaign_id=open_campaign["id"])
     assert submission.n_samples == release.statistics["n_samples"]
     assert wire.sent_to("POST", GRADIENTS)
+
+
+def test_with_packed_gradients_on_the_mine_sends_wire_format_v2_and_keeps_it_in_its_outbox(
+    settings, platform, open_campaign, bob_mine, bob_dataset, bob_client, wire
+):
+    import json
+
+    from mine_ui.mining import _outbox_path, _outbox_read
+    from pysonar import SonarUnavailable
+    from syft.obfuscation import pool_for
+    from syft.packing import PackedArray
+    from tests.pysonar.conftest import Rule
+
+    settings.MINE_PACKED_GRADIENTS = True
+    wire.rules.append(Rule("POST", GRADIENTS, "refuse", times=5))
+
+    with pytest.raises(SonarUnavailable):
+        mine_train_once(mine=bob_mine, client=bob_client)
+
+    contribution = Contribution.objects.get(mine=bob_mine, campaign_id=open_campaign["id"])
+    body = json.loads(wire.sent_to("POST", GRADIENTS)[0].body)
+    assert body["gradient"]["format"] == "syft.encrypted/2"
+    assert len(body["gradient"]["ciphertexts"]) == 1  # 11 values in one 1024-bit plaintext
+    stored = _outbox_read(contribution)
+    assert isinstance(stored, PackedArray)
+    assert json.loads(_outbox_path(contribution).read_text())["gradient"] == body["gradient"]
+    model = bob_client.model(open_campaign["id"])
+    assert len(pool_for(model.public_key)) > 0  # refilled after the pass
