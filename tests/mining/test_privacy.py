@@ -186,3 +186,50 @@ def test_with_packed_gradients_on_the_mine_sends_wire_format_v2_and_keeps_it_in_
     assert json.loads(_outbox_path(contribution).read_text())["gradient"] == body["gradient"]
     model = bob_client.model(open_campaign["id"])
     assert len(pool_for(model.public_key)) > 0  # refilled after the pass
+
+
+def test_two_model_versions_use_one_release_and_the_second_costs_nothing(clinic):
+    from mine_ui.mining import _gradient_compute
+    from mine_ui.services import contribution_start
+    from pysonar.models import CampaignModel
+    from syft.encrypted import EncryptedArray
+    from syft.keys import keypair_generate
+
+    mine, dataset = clinic
+    public_key, private_key = keypair_generate(1024, allow_insecure_for_tests=True)
+    trainer = LinearRegression(n_features=10)
+    used_weights = [np.zeros(11), np.linspace(-1, 1, 11)]
+    gradients, contributions = [], []
+    for version, weights in zip((4, 5), used_weights, strict=True):
+        model = CampaignModel(
+            campaign_id=9,
+            version=version,
+            algorithm=trainer.algorithm,
+            n_features=10,
+            n_classes=None,
+            fit_intercept=True,
+            shape=(11,),
+            public_key=public_key,
+            weights=EncryptedArray.encrypt(public_key, weights),
+        )
+        contribution = contribution_start(
+            mine=mine,
+            dataset=dataset,
+            campaign={"id": 9, "name": "c", "current_version": version},
+            n_samples=dataset.row_count,
+        )
+        gradient = _gradient_compute(
+            mine=mine, contribution=contribution, model=model, trainer=trainer
+        )
+        gradients.append(gradient.decrypt(private_key))
+        contributions.append(Contribution.objects.get(pk=contribution.pk))
+
+    release = PrivateRelease.objects.get(owner=mine.owner)
+    assert [c.epsilon_spent for c in contributions] == [Decimal("3"), Decimal("0")]
+    assert {c.n_samples for c in contributions} == {release.statistics["n_samples"]}
+    # Both versions' gradients are G·w − b from the one stored noisy (G, b).
+    gram = np.asarray(release.statistics["gram"])
+    moment = np.asarray(release.statistics["moment"])
+    for gradient, weights in zip(gradients, used_weights, strict=True):
+        expected = gram @ weights - moment
+        np.testing.assert_allclose(gradient, expected, atol=1e-7 * np.abs(expected).max())
