@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 from collections.abc import Mapping
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -27,10 +24,10 @@ from accounts.services import token_issue
 from adapters import AdapterError, SchemaError
 from mine_ui.models import Contribution, Dataset, Mine
 from mine_ui.policy import campaign_label
-from mine_ui.selectors import dataset_table, mine_budget
+from mine_ui.privacy import contribution_count_set, release_obtain
+from mine_ui.selectors import dataset_table
 from mine_ui.services import (
     BudgetExhaustedError,
-    budget_spend,
     contribution_mark,
     contribution_skip,
     contribution_start,
@@ -40,9 +37,13 @@ from pysonar import CampaignModel, SonarClient, SonarError, SonarUnavailable
 from syft.encrypted import EncryptedArray
 from syft.errors import SyftError
 from syft.keys import public_key_from_dict, public_key_to_dict
-from syft.models import LinearModel, model_for
-from syft.privacy import privatize_statistics
+from syft.models import GRADIENT_PRECISION_BITS, LinearModel, model_for
+from syft.obfuscation import pool_for, pools_fill
+from syft.packing import PackedArray, pack, packing_layout
 from syft.wire import encrypted_from_json, encrypted_to_json
+from syft.wire_packed import PACKED_JSON_FORMAT, packed_from_json, packed_to_json
+
+Gradient = EncryptedArray | PackedArray
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ _IN_FLIGHT = (Contribution.PENDING, Contribution.SUBMITTED)
 _JUDGED = (Contribution.ACCEPTED, Contribution.REJECTED)
 # A pending row without its outbox file this old was left by a process that died computing.
 ORPHAN_AFTER = timedelta(minutes=15)
+# Between polls a mine precomputes re-randomizers (r**n mod n²) for at most this long.
+POOL_FILL_S = 10.0
 
 
 def _is_auth_failure(exc: SonarError) -> bool:
@@ -84,15 +87,19 @@ def _outbox_path(contribution: Contribution) -> Path:
     return Path(settings.VAR_DIR) / "mine-outbox" / f"{contribution.idempotency_key}.json"
 
 
-def _outbox_write(
-    contribution: Contribution, model: CampaignModel, gradient: EncryptedArray
-) -> None:
+def _gradient_to_json(gradient: Gradient) -> dict[str, Any]:
+    if isinstance(gradient, PackedArray):
+        return packed_to_json(gradient)
+    return encrypted_to_json(gradient)
+
+
+def _outbox_write(contribution: Contribution, model: CampaignModel, gradient: Gradient) -> None:
     """Keep the ciphertexts on disk (fsync + rename) until Sonar has acknowledged them."""
     path = _outbox_path(contribution)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "public_key": public_key_to_dict(model.public_key),
-        "gradient": encrypted_to_json(gradient),
+        "gradient": _gradient_to_json(gradient),
     }
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as handle:
@@ -102,7 +109,7 @@ def _outbox_write(
     partial.replace(path)
 
 
-def _outbox_read(contribution: Contribution) -> EncryptedArray | None:
+def _outbox_read(contribution: Contribution) -> Gradient | None:
     """The stored gradient of a pending contribution, parsed and checked, or None."""
     path = _outbox_path(contribution)
     try:
@@ -110,6 +117,8 @@ def _outbox_read(contribution: Contribution) -> EncryptedArray | None:
         public_key = public_key_from_dict(
             payload["public_key"], allow_insecure_for_tests=settings.PAILLIER_ALLOW_INSECURE_KEYS
         )
+        if payload["gradient"].get("format") == PACKED_JSON_FORMAT:
+            return packed_from_json(payload["gradient"], public_key=public_key)
         return encrypted_from_json(payload["gradient"], public_key=public_key)
     except FileNotFoundError:
         return None
@@ -150,54 +159,61 @@ def _model_for_campaign(model: CampaignModel, dataset: Dataset) -> LinearModel |
     return trainer
 
 
-def _privacy_cost(mine: Mine) -> tuple[Decimal, Decimal] | None:
-    """(epsilon, delta) one contribution spends, or None when the owner chose exact gradients."""
-    budget = mine_budget(mine=mine)
-    if budget.pk is None or budget.epsilon_per_contribution <= 0:
-        return None
-    return budget.epsilon_per_contribution, budget.delta_per_contribution
-
-
-def _dp_clip_norm(trainer: LinearModel) -> float:
-    """Public row bound for clipping: the norm of a row whose values are all of unit scale.
-
-    It must not be read from the data (that would leak it); mines standardize their columns.
-    """
-    return math.sqrt(trainer.n_features + 1)
+def _packed_wanted() -> bool:
+    """Wire format v2 once Sonar reads it (settings.MINE_PACKED_GRADIENTS); v1 until then."""
+    return bool(getattr(settings, "MINE_PACKED_GRADIENTS", False))
 
 
 def _gradient_compute(
-    *, mine: Mine, contribution: Contribution, model: CampaignModel, trainer: LinearModel
-) -> EncryptedArray:
-    """Compute Enc(G·w - b) on the dataset's rows, privatized when the mine has a budget."""
+    *,
+    mine: Mine,
+    contribution: Contribution,
+    model: CampaignModel,
+    trainer: LinearModel,
+    feature_scaling: Any = None,
+) -> Gradient:
+    """Enc(G·w - b) from the dataset's released (noisy) statistics, re-randomized from the pool.
+
+    Differential privacy is on unless the owner opted out (mine_ui.privacy): the statistics
+    come from the one release for this data content and spec, made and charged on first use.
+    """
     assert contribution.dataset is not None
     table = dataset_table(dataset=contribution.dataset)
-    X, y = table.features(), table.target()
-    cost = _privacy_cost(mine)
-    if cost is None:
-        statistics = trainer.sufficient_statistics(X, y)
-    else:
-        epsilon, delta = cost
-        clip_norm = _dp_clip_norm(trainer)
-        # Charge the budget before the noisy statistics exist: a crash in between wastes some
-        # budget, but a view of the data can never exist without having been paid for.
-        budget_spend(mine=mine, epsilon=epsilon, delta=delta)
+    release = release_obtain(
+        mine=mine,
+        dataset=contribution.dataset,
+        trainer=trainer,
+        X=table.features(),
+        y=table.target(),
+        feature_scaling=feature_scaling,
+    )
+    if release.epsilon_spent:
         contribution_mark(
             contribution=contribution,
             status=Contribution.PENDING,
-            epsilon_spent=contribution.epsilon_spent + epsilon,
-            delta_spent=contribution.delta_spent + delta,
+            epsilon_spent=contribution.epsilon_spent + release.epsilon_spent,
+            delta_spent=contribution.delta_spent + release.delta_spent,
         )
-        statistics, _ = privatize_statistics(
-            trainer.sufficient_statistics(X, y, clip_norm=clip_norm),
-            epsilon=float(epsilon),
-            delta=float(delta),
-            clip_norm=clip_norm,
-            rng=np.random.default_rng(),
-        )
-    # Fresh randomness on every ciphertext: otherwise it is a function of the public weights
-    # and the mine's statistics.
-    return trainer.encrypted_gradient(model.weights, statistics).obfuscate()
+    if release.private:
+        # Sonar learns the noisy count read from the release, never the exact one.
+        contribution_count_set(contribution=contribution, n_samples=release.statistics.n_samples)
+    gradient = trainer.encrypted_gradient(
+        model.weights, release.statistics, precision_bits=GRADIENT_PRECISION_BITS
+    )
+    # Fresh randomness on every ciphertext (from the pool filled between polls): otherwise it
+    # is a function of the public weights and the mine's statistics.
+    pool = pool_for(model.public_key, size=2 * _ciphertexts_needed(gradient))
+    if _packed_wanted():
+        return pack(gradient, pool=pool)
+    return gradient.obfuscate(randomizers=pool.take(gradient.size))
+
+
+def _ciphertexts_needed(gradient: EncryptedArray) -> int:
+    """How many r**n one upload of this gradient consumes."""
+    if not _packed_wanted():
+        return gradient.size
+    layout = packing_layout(n=int(gradient.public_key.n), value_bits=gradient.magnitude_bits)
+    return layout.ciphertexts_for(gradient.size)
 
 
 def _already_contributed(mine: Mine, campaign_id: int, version: int) -> bool:
@@ -247,7 +263,11 @@ def _campaign_mine(*, mine: Mine, client: SonarClient, campaign: Mapping) -> Con
     )
     try:
         gradient = _gradient_compute(
-            mine=mine, contribution=contribution, model=model, trainer=trainer
+            mine=mine,
+            contribution=contribution,
+            model=model,
+            trainer=trainer,
+            feature_scaling=campaign.get("feature_scaling"),
         )
     except (BudgetExhaustedError, SyftError, SchemaError, AdapterError, ValidationError) as exc:
         reason = f"The gradient could not be computed: {_sentence(exc)}"
@@ -269,7 +289,7 @@ def _sentence(exc: BaseException) -> str:
 
 
 def _contribution_send(
-    *, client: SonarClient, contribution: Contribution, gradient: EncryptedArray
+    *, client: SonarClient, contribution: Contribution, gradient: Gradient
 ) -> Contribution:
     """Submit a pending contribution's gradient; on an outage it stays pending for next time."""
     try:
@@ -415,6 +435,15 @@ def mine_train_once(*, mine: Mine, client: SonarClient) -> list[Contribution]:
     Raises SonarUnavailable (Sonar down, nothing lost) or SonarError with status 401 (the token
     was refused) for the caller to back off; any other problem is recorded on a contribution.
     """
+    try:
+        return _mine_pass(mine=mine, client=client)
+    finally:
+        # Between polls, even after an outage: precompute the re-randomizers the next
+        # versions' uploads will need, so an upload waits only for its gradient.
+        pools_fill(deadline_s=POOL_FILL_S)
+
+
+def _mine_pass(*, mine: Mine, client: SonarClient) -> list[Contribution]:
     touched = contributions_resend(mine=mine, client=client)
     for campaign in client.campaigns_open():
         try:

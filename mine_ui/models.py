@@ -171,7 +171,9 @@ class PrivacyBudget(models.Model):
     delta_total = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0.00001"))
     epsilon_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
     delta_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
-    epsilon_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("1"))
+    # Spent once per release (data content × model spec × scaling), not per gradient: every
+    # later version reuses the release. 3 keeps wine within 5 points (docs/privacy.md).
+    epsilon_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("3"))
     delta_per_contribution = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0.000001"))
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -270,3 +272,41 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mine.name} → campaign {self.campaign_id}: {self.status}"
+
+
+class PrivateRelease(models.Model):
+    """Noisy statistics of one data content, released once and reused by every version and mine.
+
+    One row per (owner, release_key): the key names the rows' content (sha256), the model spec,
+    the clipping and the budget, so the same rows never get fresh noise twice, whichever of the
+    owner's mines asks. The epsilon of all releases of one content adds up against the budget.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="private_releases"
+    )
+    mine = models.ForeignKey(
+        Mine, on_delete=models.SET_NULL, null=True, blank=True, related_name="private_releases"
+    )
+    content_sha256 = models.CharField(max_length=64)
+    release_key = models.CharField(max_length=64)
+    epsilon = models.DecimalField(**BUDGET_DIGITS)
+    delta = models.DecimalField(**BUDGET_DIGITS)
+    statistics = models.JSONField(help_text="The noisy G, b and count: never the exact ones.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "release_key"], name="private_release_once_per_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(epsilon__gt=0) & Q(delta__gte=0), name="private_release_costs"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "content_sha256"], name="private_release_content_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.release_key[:12]} of {self.content_sha256[:12]} (ε={self.epsilon})"

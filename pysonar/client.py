@@ -30,7 +30,9 @@ from pysonar.types import (
     Wallet,
 )
 from syft.encrypted import EncryptedArray
+from syft.packing import PackedArray
 from syft.wire import encrypted_to_bytes, encrypted_to_json
+from syft.wire_packed import packed_to_json
 
 __all__ = ["SonarClient"]
 
@@ -280,12 +282,12 @@ class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
         base_version: int,
         n_samples: int,
         payout_account: str,
-        gradient: EncryptedArray,
+        gradient: EncryptedArray | PackedArray,
         idempotency_key: str,
         form: Literal["binary", "json"] = "binary",
         compress: bool = False,
     ) -> Gradient:
-        """Submit an encrypted gradient; sending the same idempotency key again is harmless.
+        """Submit an encrypted gradient (v1, or v2 when packed); resending a key is harmless.
 
         `form="binary"` (the default) sends the wire format's binary form, half the size of the
         JSON hex form; `compress=True` adds gzip (which gains little on ciphertexts). A retry
@@ -303,14 +305,18 @@ class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
             "payout_account": payout_account,
         }
         headers = {"Idempotency-Key": idempotency_key}
-        if form == "binary":
+        params: dict[str, Any] | None = None
+        if isinstance(gradient, PackedArray):
+            # Packed gradients (wire format v2) travel as JSON until Sonar reads their binary form.
+            body = _json_module.dumps({**fields, "gradient": packed_to_json(gradient)}).encode()
+            headers["Content-Type"] = "application/json"
+        elif form == "binary":
             body = encrypted_to_bytes(gradient)
             headers["Content-Type"] = BINARY_GRADIENT_MEDIA_TYPE
-            params: dict[str, Any] | None = fields
+            params = fields
         else:
             body = _json_module.dumps({**fields, "gradient": encrypted_to_json(gradient)}).encode()
             headers["Content-Type"] = "application/json"
-            params = None
         if compress:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"

@@ -15,6 +15,7 @@ from syft.errors import (
     MalformedPayloadError,
     PayloadTooLargeError,
     ShapeMismatchError,
+    SlotOutOfBoundError,
     SyftError,
     UnknownAlgorithmError,
     UnsupportedVersionError,
@@ -37,8 +38,11 @@ from syft.models import (
     SufficientStatistics,
     model_for,
 )
+from syft.obfuscation import ObfuscationPool, pool_for, pools_fill
+from syft.packing import PackedArray, pack, packed_decrypt
 from syft.parallel import get_workers, set_workers
-from syft.privacy import PrivacyCost, privatize_statistics
+from syft.privacy import PrivacyCost, private_sufficient_statistics, privatize_statistics
+from syft.scaling import FeatureScaling
 from syft.validation import validate_ciphertexts
 from syft.wire import (
     blob_address,
@@ -49,6 +53,7 @@ from syft.wire import (
     encrypted_to_bytes,
     encrypted_to_json,
 )
+from syft.wire_packed import gradient_loads, packed_dumps
 
 __all__ = [
     "ALGORITHMS",
@@ -56,6 +61,7 @@ __all__ = [
     "CiphertextOutOfRangeError",
     "EncodingOverflowError",
     "EncryptedArray",
+    "FeatureScaling",
     "HeadroomExhaustedError",
     "InsecureKeyError",
     "InvalidDataError",
@@ -64,11 +70,14 @@ __all__ = [
     "LinearRegression",
     "LogisticRegression",
     "MalformedPayloadError",
+    "ObfuscationPool",
     "OneVsOneLogisticRegression",
     "OneVsRestLogisticRegression",
+    "PackedArray",
     "PayloadTooLargeError",
     "PrivacyCost",
     "ShapeMismatchError",
+    "SlotOutOfBoundError",
     "SufficientStatistics",
     "SyftError",
     "UnknownAlgorithmError",
@@ -81,11 +90,18 @@ __all__ = [
     "encrypted_to_bytes",
     "encrypted_to_json",
     "get_workers",
+    "gradient_loads",
     "keypair_generate",
     "model_for",
+    "pack",
+    "packed_decrypt",
+    "packed_dumps",
     "plaintext_matvec",
+    "pool_for",
+    "pools_fill",
     "private_key_from_bytes",
     "private_key_to_bytes",
+    "private_sufficient_statistics",
     "privatize_statistics",
     "public_key_fingerprint",
     "public_key_from_dict",

@@ -402,10 +402,19 @@ class EncryptedArray:
         """plaintext * encrypted."""
         return self.multiply(other)
 
-    def obfuscate(self) -> "EncryptedArray":
-        """Re-randomize every ciphertext (multiply by a fresh r**n) without changing values."""
+    def obfuscate(self, *, randomizers: Sequence[int] | None = None) -> "EncryptedArray":
+        """Re-randomize every ciphertext (multiply by r**n) without changing values.
+
+        `randomizers` are precomputed r**n mod n², one per value, each used once (see
+        syft.obfuscation.ObfuscationPool); without them fresh ones are made here.
+        """
         n, nsquare, _, _ = self._numbers
-        randomizers = _powmod_many(_random_units(n, self.size), n, nsquare)
+        if randomizers is None:
+            randomizers = _powmod_many(_random_units(n, self.size), n, nsquare)
+        elif len(randomizers) != self.size:
+            raise ShapeMismatchError(
+                f"{len(randomizers)} randomizers for {self.size} ciphertexts; one each is needed."
+            )
         ciphertexts = [c * r % nsquare for c, r in zip(self._ciphertexts, randomizers, strict=True)]
         return self._derived(
             ciphertexts, exponent=self.exponent, magnitude_bits=self.magnitude_bits
@@ -517,8 +526,13 @@ def _decrypt_integers(private_key: PaillierPrivateKey, ciphertexts: Sequence[mpz
     ]
 
 
-def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> EncryptedArray:
+def plaintext_matvec(
+    matrix: np.ndarray, encrypted: EncryptedArray, *, precision_bits: int = DEFAULT_PRECISION_BITS
+) -> EncryptedArray:
     """Return matrix @ encrypted, the plaintext matrix times encrypted vectors.
+
+    The matrix is encoded with `precision_bits` significant bits for its largest entry; the
+    cost of the products grows with it (a mine's gradient needs far fewer than 53).
 
     Shapes: (r, d) @ (d,) -> (r,); (r, d) @ (d, k) -> (r, k) (every column shares the
     matrix); and batched (p, r, d) @ (p, d) -> (p, r), where matrix[q] multiplies row q.
@@ -551,7 +565,7 @@ def plaintext_matvec(matrix: np.ndarray, encrypted: EncryptedArray) -> Encrypted
         )
     _, nsquare, max_int, capacity = encrypted._numbers
     try:
-        integers, matrix_exponent = encode(matrix, max_int=max_int)
+        integers, matrix_exponent = encode(matrix, max_int=max_int, precision_bits=precision_bits)
     except InvalidDataError:
         raise InvalidDataError(
             "The plaintext matrix contains values that are not finite."

@@ -51,3 +51,16 @@ class InvalidDataError(SyftError):
 
 class UnknownAlgorithmError(SyftError):
     """An algorithm name is not one syft knows."""
+
+
+class SlotOutOfBoundError(MalformedPayloadError):
+    """A packed gradient decrypts to a value outside its declared bound: it is malformed.
+
+    `reason` is a short code for the check that failed (declared_bound, overflow, slot_bound,
+    layout) and `index` the first value that failed it, when there is one.
+    """
+
+    def __init__(self, message: str, reason: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.index = index
