@@ -6,6 +6,7 @@ Celery tasks executed eagerly in-process. Production sets DEBUG=False and the va
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -152,8 +153,11 @@ GNUPGHOME = Path(env_str("GNUPGHOME") or VAR_DIR / "gnupg")
 # The capsule's key wraps campaign private keys; a separate home so nothing else can use it.
 CAPSULE_GNUPGHOME = Path(env_str("CAPSULE_GNUPGHOME") or VAR_DIR / "capsule-gnupg")
 CAPSULE_PASSPHRASE = env_str("CAPSULE_PASSPHRASE")
+# A mine's own commands hold no keys (docs/pysonar.md): they run without capsule settings.
+_MINE_PROCESS = sys.argv[1:2] in (["mine_init"], ["mine_policy"], ["mine_import"],
+                                  ["mine_status"], ["mine_run"])  # fmt: skip
 if not CAPSULE_PASSPHRASE:
-    if not DEBUG:
+    if not DEBUG and not _MINE_PROCESS:
         raise ImproperlyConfigured(
             "CAPSULE_PASSPHRASE is not set. With DEBUG=False the capsule's GPG key needs a "
             "passphrase: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE."
