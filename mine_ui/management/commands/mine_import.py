@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from adapters import ADAPTERS, AdapterError, BadRow, Schema, SchemaError, schema_infer_csv
-from mine_ui.management.mine_command import MineCommand
+from mine_ui.management.mine_command import MineCommand, sonar_error_sentence
 from mine_ui.models import Mine
+from mine_ui.remote import sonar_client
 from mine_ui.services import DatasetImportError, dataset_import
+from pysonar import SonarError
 
 SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
 
@@ -49,6 +51,13 @@ class Command(MineCommand):
         )
         parser.add_argument(
             "--output-schema", type=Path, help="JSON file with the output schema (one field)."
+        )
+        parser.add_argument(
+            "--campaign",
+            type=int,
+            metavar="ID",
+            help="Take both schemas from this open campaign on the mine's Sonar (mine_status "
+            "lists them), so the dataset matches it exactly.",
         )
         parser.add_argument(
             "--target",
@@ -110,10 +119,36 @@ class Command(MineCommand):
             raise CommandError(f"No user named '{owner}'.")
         return self.mine_get(name, owner)
 
+    def _campaign(self, options: dict[str, Any]) -> dict:
+        mine = self._mine(options["mine"], options["owner"])
+        try:
+            client = sonar_client(sonar_url=mine.sonar_url, token=mine.api_token, owner=mine.owner)
+            return dict(client.campaign(options["campaign"]))
+        except SonarError as exc:
+            if exc.status == 404:
+                raise CommandError(
+                    f"Sonar has no campaign {options['campaign']} you can see; `python manage.py "
+                    f'mine_status --mine "{mine.name}"` lists the open ones.'
+                ) from None
+            raise CommandError(sonar_error_sentence(exc, mine.sonar_url)) from None
+
     def _schemas(
         self, path: Path, adapter: str, options: dict[str, Any], progress: bool
     ) -> tuple[Schema, Schema | None, bool]:
-        """(input, output, guessed?) from the schema files, or guessed from the data."""
+        """(input, output, guessed?) from the campaign or schema files, or guessed from the data."""
+        if options["campaign"] is not None:
+            if options["schema"] or options["output_schema"] or options["target"]:
+                raise CommandError(
+                    "--campaign gives both schemas; leave out --schema, --output-schema and "
+                    "--target."
+                )
+            campaign = self._campaign(options)
+            where = f"campaign {options['campaign']}"
+            return (
+                _schema(campaign.get("input_schema"), where, "input"),
+                _schema(campaign.get("output_schema"), where, "output"),
+                False,
+            )
         output = None
         if options["output_schema"]:
             data = _load_json(options["output_schema"])
@@ -155,7 +190,7 @@ def _load_json(path: Path) -> object:
         raise CommandError(f"The schema file {path} is not valid JSON: {exc}.") from exc
 
 
-def _schema(data: object, path: Path, what: str) -> Schema:
+def _schema(data: object, path: Path | str, what: str) -> Schema:
     try:
         return Schema.from_json(data)
     except SchemaError as exc:
