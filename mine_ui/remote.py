@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from accounts.services import token_issue
+from mine_ui.models import Mine
 from pysonar import NO_RETRY, SonarClient, SonarError
 
 # A page must answer in seconds even when Sonar does not: one attempt, short timeouts.
@@ -58,3 +59,23 @@ def payout_account_confirm(*, client: SonarClient, payout_account: str = "") -> 
             f"payouts go to your own wallet, {own}. Leave the field blank or use {own}."
         )
     return own
+
+
+def campaigns_open_for(*, mine: Mine) -> tuple[list[dict], str]:
+    """The open campaigns on the mine's Sonar, and '' — or [] and a sentence saying why not."""
+    try:
+        client = sonar_client(sonar_url=mine.sonar_url, token=mine.api_token, owner=mine.owner)
+        return [dict(campaign) for campaign in client.campaigns_open()], ""
+    except SonarError as exc:
+        where = mine.sonar_url or "this platform"
+        if exc.status == 401:
+            return [], f"{where} refused the mine's API token ({exc.detail}); save a new one."
+        return [], f"Could not ask {where} for its open campaigns: {exc.detail}"
+
+
+def wallet_of(*, owner: User) -> str:
+    """The person's wallet on this platform, to prefill a form ('' when Sonar does not answer)."""
+    try:
+        return str(sonar_client(owner=owner).wallet().get("account") or "")
+    except SonarError:
+        return ""

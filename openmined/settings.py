@@ -146,6 +146,8 @@ STORAGES = {
 }
 BLOB_MAX_BYTES = env_int("BLOB_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+# The largest file the Mine page imports (bigger ones go through `manage.py mine_import`).
+MINE_UPLOAD_MAX_BYTES = env_int("MINE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- GPG ------------------------------------------------------------------------------------
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from adapters import ADAPTERS, AdapterError, BadRow, Schema, SchemaError, schema_infer_csv
+from mine_ui.imports import SUFFIXES
 from mine_ui.management.mine_command import MineCommand, sonar_error_sentence
 from mine_ui.models import Mine
 from mine_ui.remote import sonar_client
 from mine_ui.services import DatasetImportError, dataset_import
 from pysonar import SonarError
-
-SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
 
 
 class Command(MineCommand):
