@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pygal
 from pygal.style import CleanStyle
+
+_VALUE = re.compile(r'<desc class="value">([^<]*)</desc>')
 
 
 def earnings_chart(series: list[tuple[date, int, int]], currency: str) -> str:
@@ -26,4 +29,6 @@ def earnings_chart(series: list[tuple[date, int, int]], currency: str) -> str:
     chart.x_labels = [day.isoformat() for day, _, _ in series]
     chart.add("settled (paid)", [settled / 100 for _, settled, _ in series])
     chart.add("unsettled (promised)", [unsettled / 100 for _, _, unsettled in series])
-    return chart.render(is_unicode=True)
+    svg = chart.render(is_unicode=True)
+    # Hover values without script: an SVG <title> beside each bar's value.
+    return _VALUE.sub(lambda m: f"<title>{m.group(1)} {currency}</title>{m.group(0)}", svg)
