@@ -7,45 +7,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from mine_ui import remote
 from mine_ui.models import Contribution, Mine, MinePolicy, PrivacyBudget
 from mine_ui.services import contribution_mark, contribution_skip, contribution_start
-from pysonar import SonarUnavailable
 from tests.conftest import PASSWORD
 from tests.mine_ui.conftest import open_campaign
 
 
 def login(client, user) -> None:
     assert client.login(username=user.username, password=PASSWORD)
-
-
-class FakeSonar:
-    """What the pages ask a Sonar: open campaigns and the person's wallet."""
-
-    base_url = "http://sonar.test/"
-
-    def __init__(self) -> None:
-        self.campaigns = [open_campaign(), open_campaign(id=9, name="wine", bounty_minor=50)]
-        self.account = "acct_bobs_wallet"
-        self.down = False
-
-    def campaigns_open(self) -> list[dict]:
-        if self.down:
-            raise SonarUnavailable("Connection refused.")
-        return self.campaigns
-
-    def wallet(self) -> dict:
-        if self.down:
-            raise SonarUnavailable("Connection refused.")
-        return {"account": self.account, "balance_minor": 0}
-
-
-@pytest.fixture
-def sonar(monkeypatch) -> FakeSonar:
-    """This platform's API as the Mine pages see it (the browser tests use the real one)."""
-    fake = FakeSonar()
-    monkeypatch.setattr(remote, "sonar_client", lambda **kwargs: fake)
-    return fake
 
 
 def test_the_mine_page_needs_a_login(client, db):
