@@ -21,6 +21,7 @@ from mine_ui.models import Dataset, Mine
 from mine_ui.policy import campaign_verdicts
 from mine_ui.selectors import mine_budget, mine_list_for_owner, mine_policy
 from mine_ui.services import budget_set, mine_create, policy_update
+from mine_ui.tasks import mine_train_task
 from pysonar import SonarError
 
 CONTRIBUTIONS_PER_PAGE = 20
@@ -158,8 +159,6 @@ def pause(request: HttpRequest, mine_id: int) -> HttpResponse:
 @require_POST
 def run(request: HttpRequest, mine_id: int) -> HttpResponse:
     """Enqueue one mining pass of the mine now (the same task the scheduler runs)."""
-    from mine_ui.tasks import mine_train_task
-
     mine = own_mine(request, mine_id)
     transaction.on_commit(lambda: mine_train_task.delay(mine.pk))
     messages.success(

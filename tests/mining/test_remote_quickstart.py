@@ -69,6 +69,7 @@ def test_the_quickstart_run_verbatim_gets_a_gradient_accepted(
     assert f"payouts go to {wallet}" in init
     assert "Imported" in imported and "labeled" in imported
     assert "participating automatically" in policy
+    assert "each contribution spends:   exact gradients (no noise)" in policy
     assert f"JOINS  campaign {open_campaign['id']} 'diabetes'" in status
     assert "Mine 'home': 1 accepted." in run
     [submission] = GradientSubmission.objects.filter(campaign_id=open_campaign["id"])
