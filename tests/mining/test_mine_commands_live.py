@@ -77,3 +77,18 @@ def test_mine_status_gives_each_open_campaign_its_verdict_and_cost(platform, ope
     policy_update(mine=mine, paused=True)
     shown = run("mine_status", "--mine", "cellar")
     assert f"WON'T (paused) campaign {open_campaign['id']}" in shown
+
+
+@pytest.mark.slow
+def test_mine_import_from_an_unknown_campaign_says_where_to_look(platform, bob, tmp_path):
+    token = client_for(platform.url, bob).token
+    mine_create(
+        owner=bob, name="cellar", payout_account="acct_x", sonar_url=platform.url, api_token=token
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(platform.task.mine_csvs[0])
+    message = fails("mine_import", str(rows), "--mine", "cellar", "--campaign", "999999")
+    assert message == (
+        "Sonar has no campaign 999999 you can see; `python manage.py mine_status --mine "
+        '"cellar"` lists the open ones.'
+    )
