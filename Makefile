@@ -26,6 +26,9 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	SITE_URL=$(SITE_URL) $(PY) manage.py demo --if-new
+# No beat without a broker: a companion process gives hosted mines their pass every minute.
+	SITE_URL=$(SITE_URL) $(PY) manage.py mines_hosted_run --delay 10 & companion=$$!; \
+	trap 'kill $$companion 2>/dev/null' EXIT INT TERM; \
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole test suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set).

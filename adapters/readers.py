@@ -1,8 +1,11 @@
 """Readers that map external files onto a schema: CSV, a JSON array, JSON Lines, and plain text.
 
 Every reader streams its input (one line, or one JSON object, at a time; never the whole file
-twice) and is all or nothing: the first bad row raises AdapterError naming the line, the field and
-what was expected, and no rows are returned. docs/adapters.md describes each format.
+twice) and is all or nothing. A row that does not fit (a bad value, a missing field, a line that
+is not JSON) does not stop the reading: every bad row is collected, and the file is refused with
+AdapterRowsError listing the first BAD_ROWS_KEPT of them and how many there were, so a person
+fixes the whole file in one round. A problem with the file itself (its header, its encoding, a
+broken JSON array) stops at once with AdapterError. docs/adapters.md describes each format.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from adapters.schema import (
 )
 
 Source = bytes | bytearray | str | os.PathLike | BinaryIO
-Records = Iterator[tuple[int, dict[str, object]]]
+# A record is a typed row, or the list of what is wrong with it (see BadRow).
+Records = Iterator[tuple[int, "dict[str, object] | list[BadRow]"]]
 
 DEFAULT_MAX_LINE_BYTES = 1_000_000
 _CHUNK_BYTES = 1 << 16
@@ -73,6 +77,63 @@ class AdapterError(ValueError):
         self.line = line
         self.field = field
         self.expected = expected
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One problem in one row: its line, the column (when one is to blame), the value and why."""
+
+    line: int | None
+    column: str
+    value: str
+    reason: str
+    expected: str = ""
+
+
+BAD_ROWS_KEPT = 100
+
+
+class AdapterRowsError(AdapterError):
+    """Rows of the file do not fit: the first BAD_ROWS_KEPT problems and how many there are."""
+
+    def __init__(self, bad_rows: list[BadRow], *, total: int, lines: int) -> None:
+        first = bad_rows[0]
+        more = total - 1
+        message = first.reason
+        if more:
+            message += (
+                f" And {more:,} more problem{'s' if more != 1 else ''}, "
+                f"{total:,} in all on {lines:,} line{'s' if lines != 1 else ''}."
+            )
+        super().__init__(
+            message, line=first.line, field=first.column or None, expected=first.expected or None
+        )
+        self.bad_rows = bad_rows
+        self.total = total
+        self.lines = lines
+
+
+def bad_rows_collect(records: Records, *, keep: int = BAD_ROWS_KEPT) -> list[dict]:
+    """Every good row of `records`, or AdapterRowsError naming every bad one (the first `keep`).
+
+    The one place bad rows are gathered: the Mine page's import, `mine_import` and every other
+    reader of a table report them alike.
+    """
+    rows: list[dict] = []
+    kept: list[BadRow] = []
+    total = 0
+    lines = 0
+    for _line, row in records:
+        if isinstance(row, list):
+            total += len(row)
+            lines += 1
+            kept.extend(row[: max(keep - len(kept), 0)])
+            rows.clear()  # the file is refused: good rows after a bad one need not be kept
+        elif not lines:
+            rows.append(row)
+    if total:
+        raise AdapterRowsError(kept, total=total, lines=lines)
+    return rows
 
 
 class _BadValue(Exception):
@@ -337,13 +398,32 @@ def value_from_json(item: Field, value: object) -> object:
     raise _BadValue("text", got)
 
 
-def _bad(line: int, where: str, item: Field, problem: _BadValue) -> AdapterError:
-    return AdapterError(
-        f"{where}, field '{item.name}': expected {problem.expected}, got {problem.got}.",
+def _bad(line: int, where: str, item: Field, problem: _BadValue, value: object) -> BadRow:
+    return BadRow(
         line=line,
-        field=item.name,
+        column=item.name,
+        value=_cell(value),
+        reason=f"{where}, field '{item.name}': expected {problem.expected}, got {problem.got}.",
         expected=problem.expected,
     )
+
+
+def _cell(value: object) -> str:
+    """A value as a bad-row table shows it: the text as written, cut at 80 characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _row_problem(exc: AdapterError, value: object = "") -> list[BadRow]:
+    return [
+        BadRow(
+            line=exc.line,
+            column=exc.field or "",
+            value=_cell(value),
+            reason=str(exc),
+            expected=exc.expected or "",
+        )
+    ]
 
 
 def _expected_fields(schema: Schema, output: Schema | None) -> list[Field]:
@@ -440,19 +520,29 @@ def _csv_records(source: _Input, schema: Schema, output: Schema | None) -> Recor
         line, record = found
         seen_row = True
         if len(record) != len(header):
-            raise AdapterError(
-                f"Line {line} has {len(record)} value{'s' if len(record) != 1 else ''} but the "
-                f"header on line {header_line} names {len(header)} columns.",
-                line=line,
-                expected=f"{len(header)} values",
+            yield (
+                line,
+                [
+                    BadRow(
+                        line=line,
+                        column="",
+                        value=_cell(",".join(record)),
+                        reason=f"Line {line} has {len(record)} value"
+                        f"{'s' if len(record) != 1 else ''} but the header on line {header_line} "
+                        f"names {len(header)} columns.",
+                        expected=f"{len(header)} values",
+                    )
+                ],
             )
+            continue
         row: dict[str, object] = {}
+        problems: list[BadRow] = []
         for item, position in positions:
             try:
                 row[item.name] = value_from_text(item, record[position])
             except _BadValue as problem:
-                raise _bad(line, f"Line {line}", item, problem) from None
-        yield line, row
+                problems.append(_bad(line, f"Line {line}", item, problem, record[position]))
+        yield line, problems or row
     if not seen_row:
         raise AdapterError(
             f"The file has a header on line {header_line} but no data rows; add rows below it.",
@@ -476,40 +566,52 @@ def _json_kind(value: object) -> str:
 
 def _object_row(
     value: object, line: int, where: str, schema: Schema, output: Schema | None
-) -> dict[str, object]:
-    """Check one decoded JSON object against the fields and return its typed row."""
+) -> dict[str, object] | list[BadRow]:
+    """Check one decoded JSON object against the fields: its typed row, or what is wrong."""
     if not isinstance(value, dict):
-        raise AdapterError(
-            f'{where}: expected a JSON object like {{"{schema.fields[0].name}": ...}}, '
-            f"got {_json_kind(value)}.",
-            line=line,
-            expected="a JSON object",
-        )
+        return [
+            BadRow(
+                line=line,
+                column="",
+                value=_cell(value),
+                reason=f'{where}: expected a JSON object like {{"{schema.fields[0].name}": ...}}, '
+                f"got {_json_kind(value)}.",
+                expected="a JSON object",
+            )
+        ]
     expected = _expected_fields(schema, output)
     names = {item.name for item in expected}
-    extra = [key for key in value if key not in names]
-    if extra:
-        raise AdapterError(
-            f"{where}: field '{extra[0]}' is not in the schema; remove it or add it to the schema.",
+    problems = [
+        BadRow(
             line=line,
-            field=extra[0],
+            column=key,
+            value=_cell(value[key]),
+            reason=f"{where}: field '{key}' is not in the schema; remove it or add it to the "
+            "schema.",
             expected=f"only the fields {', '.join(item.name for item in expected)}",
         )
+        for key in value
+        if key not in names
+    ]
     row: dict[str, object] = {}
     for item in expected:
         if item.name not in value:
-            raise AdapterError(
-                f"{where}: field '{item.name}' is missing; every object needs "
-                f"{', '.join(field.name for field in expected)}.",
-                line=line,
-                field=item.name,
-                expected=f"a value for '{item.name}'",
+            problems.append(
+                BadRow(
+                    line=line,
+                    column=item.name,
+                    value="",
+                    reason=f"{where}: field '{item.name}' is missing; every object needs "
+                    f"{', '.join(field.name for field in expected)}.",
+                    expected=f"a value for '{item.name}'",
+                )
             )
+            continue
         try:
             row[item.name] = value_from_json(item, value[item.name])
         except _BadValue as problem:
-            raise _bad(line, where, item, problem) from None
-    return row
+            problems.append(_bad(line, where, item, problem, value[item.name]))
+    return problems or row
 
 
 def _jsonl_records(source: _Input, schema: Schema, output: Schema | None) -> Records:
@@ -521,12 +623,20 @@ def _jsonl_records(source: _Input, schema: Schema, output: Schema | None) -> Rec
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise AdapterError(
-                f"Line {line} is not valid JSON ({exc.msg} at column {exc.colno}); each line "
-                "must hold one JSON object.",
-                line=line,
-                expected="a JSON object",
-            ) from None
+            yield (
+                line,
+                [
+                    BadRow(
+                        line=line,
+                        column="",
+                        value=_cell(text.rstrip("\r\n")),
+                        reason=f"Line {line} is not valid JSON ({exc.msg} at column {exc.colno}); "
+                        "each line must hold one JSON object.",
+                        expected="a JSON object",
+                    )
+                ],
+            )
+            continue
         yield line, _object_row(value, line, f"Line {line}", schema, output)
     if not seen_line:
         raise AdapterError("The file is empty; write one JSON object per line.")
@@ -722,18 +832,26 @@ def _text_records(source: _Input, schema: Schema, output: Schema | None) -> Reco
         else:
             label, tab, post = body.partition("\t")
             if not tab:
-                raise AdapterError(
-                    f"Line {line} has no tab; with an output field each line is the label "
-                    f"('{label_field.name}'), a tab, then the text.",
-                    line=line,
-                    field=label_field.name,
-                    expected="label<TAB>text",
+                yield (
+                    line,
+                    [
+                        BadRow(
+                            line=line,
+                            column=label_field.name,
+                            value=_cell(body),
+                            reason=f"Line {line} has no tab; with an output field each line is the "
+                            f"label ('{label_field.name}'), a tab, then the text.",
+                            expected="label<TAB>text",
+                        )
+                    ],
                 )
+                continue
             row[text_field.name] = post
             try:
                 row[label_field.name] = value_from_text(label_field, label)
             except _BadValue as problem:
-                raise _bad(line, f"Line {line}", label_field, problem) from None
+                yield line, [_bad(line, f"Line {line}", label_field, problem, label)]
+                continue
         yield line, row
     if not seen_line:
         raise AdapterError("The file is empty; write one text per line.")
@@ -753,6 +871,19 @@ ADAPTERS: dict[str, Adapter] = {
 }
 
 
+def _row_limit(records: Records, max_rows: int | None) -> Records:
+    """The records, stopping the file once it has more than `max_rows` rows, good or bad."""
+    for count, (line, row) in enumerate(records, start=1):
+        if max_rows is not None and count > max_rows:
+            raise AdapterError(
+                f"Line {line}: the file has more than {max_rows:,} rows, the most one "
+                "import accepts; split the file.",
+                line=line,
+                expected=f"at most {max_rows:,} rows",
+            )
+        yield line, row
+
+
 def read_table(
     source: Source,
     *,
@@ -763,7 +894,10 @@ def read_table(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_rows: int | None = None,
 ) -> Table:
-    """Read every row of `source` (bytes, a path, or a binary stream) or raise AdapterError."""
+    """Read every row of `source` (bytes, a path, or a binary stream) or raise AdapterError.
+
+    Bad rows raise AdapterRowsError (a kind of AdapterError) once the whole file is read.
+    """
     if adapter not in ADAPTERS:
         raise AdapterError(f"Unknown adapter '{adapter}'; use one of {', '.join(ADAPTERS)}.")
     if output is not None:
@@ -773,17 +907,10 @@ def read_table(
             raise SchemaError(
                 f"The output field '{clash}' has the same name as an input field; rename one."
             )
-    rows: list[dict] = []
     with _open(source, progress, max_line_bytes, label=adapter) as opened:
-        for line, row in ADAPTERS[adapter].records(opened, schema, output):
-            if max_rows is not None and len(rows) >= max_rows:
-                raise AdapterError(
-                    f"Line {line}: the file has more than {max_rows:,} rows, the most one "
-                    "import accepts; split the file.",
-                    line=line,
-                    expected=f"at most {max_rows:,} rows",
-                )
-            rows.append(row)
+        rows = bad_rows_collect(
+            _row_limit(ADAPTERS[adapter].records(opened, schema, output), max_rows)
+        )
     if not rows:
         raise AdapterError("The file has no rows, only blank lines; there is nothing to import.")
     return Table(rows=rows, n_rows=len(rows), schema=schema, output=output, adapter=adapter)

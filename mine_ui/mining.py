@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.services import token_issue
 from adapters import AdapterError, SchemaError
+from mine_ui.earnings import contributions_settle_refresh
 from mine_ui.models import Contribution, Dataset, Mine
 from mine_ui.policy import campaign_label
 from mine_ui.privacy import contribution_count_set, release_obtain
@@ -456,4 +457,5 @@ def _mine_pass(*, mine: Mine, client: SonarClient) -> list[Contribution]:
         if contribution is not None:
             touched.append(contribution)
     touched.extend(contributions_refresh(mine=mine, client=client))
+    contributions_settle_refresh(mine=mine, client=client)  # earnings paid, not only promised
     return touched

@@ -243,6 +243,10 @@ class Contribution(models.Model):
     )
     idempotency_key = models.CharField(max_length=64, unique=True)
     earnings_minor = models.PositiveBigIntegerField(default=0)
+    # Earnings are promised when the gradient is accepted and paid when the campaign settles.
+    settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Sonar settled the campaign and paid these earnings."
+    )
     epsilon_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
     delta_spent = models.DecimalField(**BUDGET_DIGITS, default=Decimal("0"))
     created_at = models.DateTimeField(default=timezone.now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from adapters import Schema, Table
 from mine_ui.errors import MineNotFoundError
@@ -46,14 +46,6 @@ def contribution_count(*, mine: Mine, campaign_id: int) -> int:
     return Contribution.objects.filter(
         mine=mine, campaign_id=campaign_id, status__in=Contribution.COUNTED
     ).count()
-
-
-def mine_earnings_minor(*, mine: Mine) -> int:
-    """Everything the mine's accepted contributions earned, in minor units."""
-    total = Contribution.objects.filter(mine=mine, status=Contribution.ACCEPTED).aggregate(
-        total=Sum("earnings_minor")
-    )["total"]
-    return int(total or 0)
 
 
 def dataset_table(*, dataset: Dataset) -> Table:

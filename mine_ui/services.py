@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
-from adapters import AdapterError, Schema, SchemaError, read_table
+from adapters import AdapterError, AdapterRowsError, BadRow, Schema, SchemaError, read_table
 from adapters.readers import Source
 from mine_ui.models import Contribution, Dataset, DatasetRow, Mine, MinePolicy, PrivacyBudget
 from mine_ui.policy import Decision, policy_decide
@@ -20,6 +20,21 @@ from mine_ui.policy import Decision, policy_decide
 ROW_BATCH = 2000
 _PAYOUT_ACCOUNT = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+# Limits of what an owner may set: beyond them a "privacy" budget protects nothing.
+MAX_EPSILON_TOTAL = Decimal("100")
+MAX_EPSILON_PER_CONTRIBUTION = Decimal("10")
+
+
+class DatasetImportError(ValidationError):
+    """Rows of the file do not fit: the first of them (line, column, value, reason) and counts."""
+
+    def __init__(self, error: AdapterRowsError) -> None:
+        super().__init__(f"Nothing was imported: {error}")
+        self.bad_rows: list[BadRow] = error.bad_rows
+        self.total = error.total
+        self.lines = error.lines
 
 
 class BudgetExhaustedError(Exception):
@@ -123,6 +138,8 @@ def dataset_import(
             progress=progress,
             max_rows=max_rows,
         )
+    except AdapterRowsError as exc:
+        raise DatasetImportError(exc) from exc
     except (AdapterError, SchemaError) as exc:
         raise ValidationError(f"Nothing was imported: {exc}") from exc
     try:
@@ -281,6 +298,16 @@ def budget_set(
         if delta_per_contribution is not None:
             budget.delta_per_contribution = _amount(
                 delta_per_contribution, "Delta per contribution"
+            )
+        if budget.epsilon_total > MAX_EPSILON_TOTAL:
+            raise ValidationError(
+                f"An ε total above {MAX_EPSILON_TOTAL} protects nothing; choose at most "
+                f"{MAX_EPSILON_TOTAL}."
+            )
+        if budget.epsilon_per_contribution > MAX_EPSILON_PER_CONTRIBUTION:
+            raise ValidationError(
+                f"An ε per contribution above {MAX_EPSILON_PER_CONTRIBUTION} adds almost no noise; "
+                f"choose at most {MAX_EPSILON_PER_CONTRIBUTION} (or 0 for exact gradients)."
             )
         budget.save()
     return budget

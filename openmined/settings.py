@@ -7,6 +7,7 @@ Celery tasks executed eagerly in-process. Production sets DEBUG=False and the va
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -25,7 +26,10 @@ DEBUG = env_bool("DEBUG", True)
 # What this process is: web, evaluation, capsule, mining, beat, or all of them (the default,
 # for `make run`'s single process). Only the capsule role may hold the capsule's secrets.
 ROLE_NAMES = ("web", "evaluation", "capsule", "mining", "beat")
-_roles = env_list("SONAR_ROLES", ["all"])
+# A mine's own commands hold no keys (docs/pysonar.md): unless told otherwise they are a mine.
+_MINE_PROCESS = sys.argv[1:2] in (["mine_init"], ["mine_policy"], ["mine_import"],
+                                  ["mine_status"], ["mine_run"])  # fmt: skip
+_roles = env_list("SONAR_ROLES", ["mining"] if _MINE_PROCESS else ["all"])
 if _roles == ["all"]:
     _roles = list(ROLE_NAMES)
 _unknown_roles = sorted(set(_roles) - set(ROLE_NAMES))
@@ -162,6 +166,8 @@ STORAGES = {
 }
 BLOB_MAX_BYTES = env_int("BLOB_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+# The largest file the Mine page imports (bigger ones go through `manage.py mine_import`).
+MINE_UPLOAD_MAX_BYTES = env_int("MINE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # --- GPG ------------------------------------------------------------------------------------
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.

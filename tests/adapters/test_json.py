@@ -90,10 +90,14 @@ def test_a_single_json_object_is_not_an_array(patients):
     )
 
 
-def test_an_array_of_non_objects_is_refused(patients):
+def test_an_array_of_non_objects_is_refused_naming_each_object(patients):
     error = fails(b"[[1, 2], [3, 4]]", "json", patients)
     assert str(error) == (
-        'Line 1, object 1: expected a JSON object like {"age": ...}, got an array.'
+        'Line 1, object 1: expected a JSON object like {"age": ...}, got an array. '
+        "And 1 more problem, 2 in all on 2 lines."
+    )
+    assert [bad.reason for bad in error.bad_rows][1] == (
+        'Line 1, object 2: expected a JSON object like {"age": ...}, got an array.'
     )
 
 

@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 
+from mine_ui import remote
 from mine_ui.models import Dataset, Mine
 from mine_ui.services import dataset_import, mine_create, policy_update
+from pysonar import SonarUnavailable
 
 INPUT_SCHEMA = [
     {"name": "age", "type": "int"},
@@ -70,3 +72,32 @@ def bob_dataset(bob_mine) -> Dataset:
         schema=INPUT_SCHEMA,
         output=OUTPUT_SCHEMA,
     )
+
+
+class FakeSonar:
+    """What the pages ask a Sonar: open campaigns and the person's wallet."""
+
+    base_url = "http://sonar.test/"
+
+    def __init__(self) -> None:
+        self.campaigns = [open_campaign(), open_campaign(id=9, name="wine", bounty_minor=50)]
+        self.account = "acct_bobs_wallet"
+        self.down = False
+
+    def campaigns_open(self) -> list[dict]:
+        if self.down:
+            raise SonarUnavailable("Connection refused.")
+        return self.campaigns
+
+    def wallet(self) -> dict:
+        if self.down:
+            raise SonarUnavailable("Connection refused.")
+        return {"account": self.account, "balance_minor": 0}
+
+
+@pytest.fixture
+def sonar(monkeypatch) -> FakeSonar:
+    """This platform's API as the Mine pages see it (the browser tests use the real one)."""
+    fake = FakeSonar()
+    monkeypatch.setattr(remote, "sonar_client", lambda **kwargs: fake)
+    return fake

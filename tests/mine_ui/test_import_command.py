@@ -105,7 +105,10 @@ def test_a_bad_row_imports_nothing_and_names_the_line(bob_mine, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--mine", "nowhere"], "No mine named 'nowhere'; create it on the Mine page first."),
+        (
+            ["--mine", "nowhere"],
+            "No mine named 'nowhere'; create it with `python manage.py mine_init",
+        ),
         (["--mine", "bob's clinic", "--adapter", "json"], "The json adapter needs a schema"),
         (
             ["--mine", "bob's clinic", "--schema", "missing.json"],

@@ -34,10 +34,10 @@ from tqdm import tqdm
 
 from accounts.models import DATA_SCIENTIST, MINER
 from accounts.services import token_issue, user_signup
+from mine_ui.earnings import mine_earnings
 from mine_ui.mining import mine_train_once
 from mine_ui.models import Dataset, Mine
 from mine_ui.policy import money
-from mine_ui.selectors import mine_earnings_minor
 from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
 from pysonar import SonarClient, SonarError
 
@@ -427,7 +427,7 @@ class Command(BaseCommand):
         for mine, client in mines:
             wallet = client.wallet()
             self.stdout.write(
-                f"{mine.owner.username}: earned {_money(mine_earnings_minor(mine=mine))}; "
+                f"{mine.owner.username}: earned {_money(mine_earnings(mine=mine).total_minor)}; "
                 f"wallet balance {_money(wallet['balance_minor'])}."
             )
         self._ledger_verify()

@@ -8,20 +8,23 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from adapters import ADAPTERS, AdapterError, Schema, SchemaError, schema_infer_csv
+from adapters import ADAPTERS, AdapterError, BadRow, Schema, SchemaError, schema_infer_csv
+from mine_ui.imports import SUFFIXES
+from mine_ui.management.mine_command import MineCommand, sonar_error_sentence
 from mine_ui.models import Mine
-from mine_ui.services import dataset_import
+from mine_ui.remote import sonar_client
+from mine_ui.services import DatasetImportError, dataset_import
+from pysonar import SonarError
 
-SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text"}
 
-
-class Command(BaseCommand):
+class Command(MineCommand):
     help = (
         "Import FILE into a mine as a new dataset; every row is checked and, on any error, "
-        "nothing is imported. Without --schema, a CSV file's schema is guessed from its header "
-        "and values (numbers, true/false, short repeated lists become categories, the rest "
+        "nothing is imported and every bad row is listed (line, column, value, reason; the "
+        "first 100, with the total). Without --schema, a CSV file's schema is guessed from its "
+        "header and values (numbers, true/false, short repeated lists become categories, the rest "
         "text) and printed, and a text file becomes one text field named 'text'. A mine joins "
         "a campaign only when the dataset's schemas equal the campaign's, so prefer --schema "
         "with the campaign's JSON."
@@ -29,10 +32,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The data file.")
-        parser.add_argument("--mine", required=True, help="Name of the mine to import into.")
-        parser.add_argument(
-            "--owner", help="Username of the mine's owner (needed when several share the name)."
-        )
+        self.add_mine_arguments(parser)
         parser.add_argument(
             "--adapter",
             choices=sorted(ADAPTERS),
@@ -50,6 +50,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--output-schema", type=Path, help="JSON file with the output schema (one field)."
+        )
+        parser.add_argument(
+            "--campaign",
+            type=int,
+            metavar="ID",
+            help="Take both schemas from this open campaign on the mine's Sonar (mine_status "
+            "lists them), so the dataset matches it exactly.",
         )
         parser.add_argument(
             "--target",
@@ -82,6 +89,14 @@ class Command(BaseCommand):
                 progress=progress,
                 max_rows=options["max_rows"],
             )
+        except DatasetImportError as exc:
+            self.stderr.write(bad_rows_table(exc.bad_rows))
+            if exc.total > len(exc.bad_rows):
+                self.stderr.write(
+                    f"(the first {len(exc.bad_rows)} of {exc.total:,} problems on "
+                    f"{exc.lines:,} lines)"
+                )
+            raise CommandError(" ".join(exc.messages)) from exc
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if guessed:
@@ -99,26 +114,40 @@ class Command(BaseCommand):
         )
 
     def _mine(self, name: str, owner: str | None) -> Mine:
-        mines = Mine.objects.filter(name=name).select_related("owner")
-        if owner:
-            if not User.objects.filter(username=owner).exists():
-                raise CommandError(f"No user named '{owner}'.")
-            mines = mines.filter(owner__username=owner)
-        found = list(mines[:10])
-        if not found:
-            whose = f" owned by '{owner}'" if owner else ""
-            raise CommandError(f"No mine named '{name}'{whose}; create it on the Mine page first.")
-        if len(found) > 1:
-            owners = ", ".join(sorted(mine.owner.username for mine in found))
-            raise CommandError(
-                f"Several people have a mine named '{name}' ({owners}); add --owner USERNAME."
-            )
-        return found[0]
+        if owner and not User.objects.filter(username=owner).exists():
+            raise CommandError(f"No user named '{owner}'.")
+        return self.mine_get(name, owner)
+
+    def _campaign(self, options: dict[str, Any]) -> dict:
+        mine = self._mine(options["mine"], options["owner"])
+        try:
+            client = sonar_client(sonar_url=mine.sonar_url, token=mine.api_token, owner=mine.owner)
+            return dict(client.campaign(options["campaign"]))
+        except SonarError as exc:
+            if exc.status == 404:
+                raise CommandError(
+                    f"Sonar has no campaign {options['campaign']} you can see; `python manage.py "
+                    f'mine_status --mine "{mine.name}"` lists the open ones.'
+                ) from None
+            raise CommandError(sonar_error_sentence(exc, mine.sonar_url)) from None
 
     def _schemas(
         self, path: Path, adapter: str, options: dict[str, Any], progress: bool
     ) -> tuple[Schema, Schema | None, bool]:
-        """(input, output, guessed?) from the schema files, or guessed from the data."""
+        """(input, output, guessed?) from the campaign or schema files, or guessed from the data."""
+        if options["campaign"] is not None:
+            if options["schema"] or options["output_schema"] or options["target"]:
+                raise CommandError(
+                    "--campaign gives both schemas; leave out --schema, --output-schema and "
+                    "--target."
+                )
+            campaign = self._campaign(options)
+            where = f"campaign {options['campaign']}"
+            return (
+                _schema(campaign.get("input_schema"), where, "input"),
+                _schema(campaign.get("output_schema"), where, "output"),
+                False,
+            )
         output = None
         if options["output_schema"]:
             data = _load_json(options["output_schema"])
@@ -160,8 +189,23 @@ def _load_json(path: Path) -> object:
         raise CommandError(f"The schema file {path} is not valid JSON: {exc}.") from exc
 
 
-def _schema(data: object, path: Path, what: str) -> Schema:
+def _schema(data: object, path: Path | str, what: str) -> Schema:
     try:
         return Schema.from_json(data)
     except SchemaError as exc:
         raise CommandError(f"The {what} schema in {path} is invalid: {exc}") from exc
+
+
+def bad_rows_table(bad_rows: list[BadRow]) -> str:
+    """The bad rows as an aligned table: line, column, value, reason."""
+    header = ("line", "column", "value", "reason")
+    cells = [
+        (str(bad.line or ""), bad.column or "-", bad.value or "-", bad.reason) for bad in bad_rows
+    ]
+    widths = [min(max(len(row[i]) for row in [header, *cells]), 24) for i in range(len(header) - 1)]
+
+    def line(row: tuple[str, ...]) -> str:
+        fixed = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(widths))]
+        return "  ".join([*fixed, row[-1]]).rstrip()
+
+    return "\n".join(line(row) for row in [header, *cells])

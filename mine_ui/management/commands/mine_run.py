@@ -7,8 +7,9 @@ import time
 from collections import Counter
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from mine_ui.management.mine_command import MineCommand
 from mine_ui.mining import mine_train_once, mining_client
 from mine_ui.models import Mine
 from pysonar import RetryPolicy, SonarError, SonarUnavailable
@@ -24,15 +25,14 @@ EXIT_UNAVAILABLE = 1
 EXIT_AUTH = 2
 
 
-class Command(BaseCommand):
+class Command(MineCommand):
     help = (
         "Run a mine: poll Sonar's open campaigns, train on the mine's own rows under Paillier, "
         "submit encrypted gradients, and track their verdicts and earnings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--mine", required=True, help="Name of the mine (in this database).")
-        parser.add_argument("--owner", help="Username of the mine's owner, when names repeat.")
+        self.add_mine_arguments(parser)
         parser.add_argument("--sonar-url", help="Sonar to poll (default: the mine's own setting).")
         parser.add_argument("--token", help="API token (default: the token saved on the mine).")
         parser.add_argument("--once", action="store_true", help="One pass, then exit.")
@@ -43,7 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["interval"] <= 0:
             raise CommandError("--interval must be a positive number of seconds.")
-        mine = self._mine(options["mine"], options["owner"])
+        mine = self.mine_get(options["mine"], options["owner"])
         # Only its delays are used: the loop itself never gives up.
         backoff = RetryPolicy(
             base_delay_s=options["interval"],
@@ -64,17 +64,6 @@ class Command(BaseCommand):
                 time.sleep(wait)
         except KeyboardInterrupt:
             self.stdout.write("Stopped; pending gradients are resent on the next start.")
-
-    def _mine(self, name: str, owner: str | None) -> Mine:
-        mines = Mine.objects.filter(name=name).select_related("owner")
-        if owner:
-            mines = mines.filter(owner__username=owner)
-        found = list(mines[:2])
-        if not found:
-            raise CommandError(f"No mine named '{name}' in this database; create it in Mine UI.")
-        if len(found) > 1:
-            raise CommandError(f"Several people have a mine named '{name}'; add --owner.")
-        return found[0]
 
     def _pass(self, mine: Mine, options: dict[str, Any]) -> int | None:
         """One pass; returns None when it went through, else the exit status for --once."""
