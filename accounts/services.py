@@ -73,3 +73,9 @@ def token_issue(*, user: User) -> Token:
         token.delete()
         token = Token.objects.create(user=user)
     return token
+
+
+def token_revoke_all(*, user: User) -> int:
+    """Every API token of the person stops working at once; returns how many there were."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
