@@ -20,6 +20,9 @@ VAR_DIR = Path(env_str("SONAR_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, the site still shows its own 404 and 500 pages (openmined/middleware.py);
+# a developer who wants Django's technical pages sets this to True.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "openmined.middleware.SiteErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "openmined.urls"
