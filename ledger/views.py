@@ -28,8 +28,12 @@ def _summary(entry: Entry) -> str:
     payload = entry.payload
     if TRANSFER_PAYLOAD_KEY in payload:
         return payload[TRANSFER_PAYLOAD_KEY].get("memo", "")
+    # The name says most about an entry; the campaign already has its own column.
+    keys = sorted(payload, key=lambda key: (key != "name", key))
     return ", ".join(
-        f"{key}: {value}" for key, value in payload.items() if isinstance(value, str | int)
+        f"{key}: {payload[key]}"
+        for key in keys
+        if key != "campaign" and isinstance(payload[key], str | int)
     )
 
 

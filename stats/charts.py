@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from openmined.money import format_minor
 
 WIDTH, HEIGHT = 600, 220
-LEFT, RIGHT, TOP, BOTTOM = 84, 8, 12, 28  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 90, 8, 12, 30  # room for the axis labels
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Chart:
     total: str
     bars: list[Bar]
     y_max: str
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]  # x, text, text-anchor
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -81,7 +81,13 @@ def series_charts(series: dict) -> list[Chart]:
                     title=f"{_label(row['start'], bucket)}: {show(value)}",
                 )
             )
-        picks = sorted({0, len(rows) // 2, len(rows) - 1}) if rows else []
+        # First, middle and last bucket, anchored so that none runs past the plot's edges.
+        picks = (
+            [(LEFT, 0, "start"), (LEFT + (len(rows) // 2 + 0.5) * slot, len(rows) // 2, "middle"),
+             (WIDTH - RIGHT, len(rows) - 1, "end")]
+            if rows
+            else []
+        )  # fmt: skip
         charts.append(
             Chart(
                 slug=field,
@@ -90,8 +96,8 @@ def series_charts(series: dict) -> list[Chart]:
                 bars=bars,
                 y_max=show(max(values, default=0)),
                 x_labels=[
-                    (round(LEFT + (i + 0.5) * slot, 2), _label(rows[i]["start"], bucket))
-                    for i in picks
+                    (round(x, 2), _label(rows[i]["start"], bucket), anchor)
+                    for x, i, anchor in picks
                 ],
             )
         )
