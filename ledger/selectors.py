@@ -322,3 +322,12 @@ def checkpoints_newest() -> QuerySet[Checkpoint]:
 def checkpoints_covering(*, seq: int, limit: int) -> list[Checkpoint]:
     """The newest signed checkpoints whose tree contains entry seq."""
     return list(Checkpoint.objects.filter(tree_size__gte=seq).order_by("-tree_size")[:limit])
+
+
+def entries_seq_range(*, above: int, upto: int) -> list[Entry]:
+    """Entries with above < seq <= upto, newest first: a page of the chain by its index alone."""
+    return list(
+        Entry.objects.select_related("transfer__debit", "transfer__credit")
+        .filter(seq__gt=above, seq__lte=upto)
+        .order_by("-seq")
+    )

@@ -23,6 +23,28 @@ CHECKPOINTS_PER_PAGE = 25
 PROOF_CHECKPOINTS = 10
 
 
+class _WholeChain:
+    """The unfiltered chain as Paginator sees it, newest first.
+
+    seq runs from 1 to the head without gaps, so page N is a range of seq: no COUNT(*) and no
+    OFFSET scan, however long the ledger grows.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def count(self) -> int:
+        return self.size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, window: slice) -> list[Entry]:
+        return selectors.entries_seq_range(
+            above=max(self.size - window.stop, 0), upto=self.size - (window.start or 0)
+        )
+
+
 def _summary(entry: Entry) -> str:
     """One short line for the list; the entry page shows everything."""
     payload = entry.payload
@@ -45,9 +67,14 @@ def index(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         filters = {"kind": data["kind"], "campaign_id": data["campaign"]}
         filters["account"] = data["account"]
-    entries = selectors.entries_filtered(**filters)
+    size = selectors.ledger_size()
+    filtered = any(value not in ("", None) for value in filters.values())
     if form.is_bound and not form.is_valid():
-        entries = entries.none()  # the errors stand beside their fields; list nothing
+        entries = selectors.entries_filtered().none()  # errors stand beside their fields
+    elif filtered:
+        entries = selectors.entries_filtered(**filters)
+    else:
+        entries = _WholeChain(size)
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -57,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "ledger/index.html",
         {
             "form": form,
-            "filtered": bool(filters and any(v not in ("", None) for v in filters.values())),
+            "filtered": filtered,
             "page": page,
             "rows": [
                 {
@@ -69,7 +96,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 for entry in page.object_list
             ],
             "query": query.urlencode(),
-            "size": selectors.ledger_size(),
+            "size": size,
             "checkpoint": checkpoint,
             "checkpoint_timestamp": format_timestamp(checkpoint.created_at) if checkpoint else "",
             "site_url": settings.SITE_URL,

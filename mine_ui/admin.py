@@ -118,10 +118,14 @@ class DatasetRowAdmin(admin.ModelAdmin):
 
 @admin.register(MinePolicy)
 class MinePolicyAdmin(admin.ModelAdmin):
-    list_display = ("mine", "paused", "auto_participate", "min_bounty_minor",
+    list_display = ("mine", "paused", "auto_participate", "min_bounty",
                     "max_contributions_per_campaign", "updated_at")  # fmt: skip
     list_filter = ("paused", "auto_participate")
     list_select_related = ("mine",)
+
+    @admin.display(description="minimum bounty", ordering="min_bounty_minor")
+    def min_bounty(self, policy: MinePolicy) -> str:
+        return format_minor(policy.min_bounty_minor)
 
 
 @admin.register(PrivacyBudget)

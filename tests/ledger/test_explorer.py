@@ -133,3 +133,15 @@ def test_the_explorer_needs_a_bounded_number_of_queries(client, django_assert_ma
         append(payload={"n": n})
     with django_assert_max_num_queries(8):
         client.get("/ledger/?kind=gradient.submitted")
+
+
+def test_a_deep_page_of_the_whole_chain_is_read_by_seq_range_not_by_offset(
+    client, django_assert_max_num_queries
+):
+    for n in range(60):
+        append(payload={"n": n})
+    with django_assert_max_num_queries(6) as queries:
+        page = text(client.get("/ledger/?page=3"))
+    assert seqs(page) == list(range(10, 0, -1))
+    sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert "OFFSET" not in sql and "COUNT(" not in sql
