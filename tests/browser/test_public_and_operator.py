@@ -129,3 +129,10 @@ def test_the_operator_closes_a_campaign_from_the_admin(page, operator, open_camp
     page.goto(f"/admin/sonar_ui/campaign/{campaign.pk}/change/")
     expect(page.get_by_text("closed by operator operator")).to_be_visible()
     page.screenshot(path=str(screenshot_dir() / "admin-campaign-1280.png"), full_page=True)
+    # The description is the operator's to edit; the page saves (it answered 500 before).
+    page.get_by_label("Description").fill("Closed early at the owner's request.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    campaign.refresh_from_db()
+    assert campaign.description == "Closed early at the owner's request."
+    assert campaign.status == "completed"
