@@ -1,10 +1,13 @@
-"""Operators see and edit profiles beside users."""
+"""Operators see and edit profiles beside users, and can revoke a person's API tokens."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.models import Profile
+from accounts.services import token_revoke_all
 
 
 class ProfileInline(admin.StackedInline):
@@ -15,6 +18,19 @@ class ProfileInline(admin.StackedInline):
 
 class SonarUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description="Revoke every API token of the selected people")
+    def revoke_api_tokens(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.order_by("username"):
+            revoked = token_revoke_all(user=user)
+            self.log_change(request, user, f"Revoked {revoked} API token(s).")
+            self.message_user(
+                request,
+                f"Revoked {revoked} API token(s) of {user.username}; "
+                "their clients must sign in again.",
+                messages.SUCCESS,
+            )
 
 
 admin.site.unregister(User)
@@ -26,3 +42,4 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "pgp_fingerprint", "created_at")
     search_fields = ("user__username", "pgp_fingerprint")
     readonly_fields = ("pgp_fingerprint", "created_at")
+    autocomplete_fields = ("user",)

@@ -5,19 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from capsule.models import CampaignKey, ModelDelivery, ValidationSet
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Custody rows change only through capsule.services, never by hand."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from openmined.admin import ReadOnlyModelAdmin as ReadOnlyAdmin  # custody rows change via services
 
 
 @admin.register(CampaignKey)

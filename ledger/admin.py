@@ -6,27 +6,17 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 
-from ledger.errors import LedgerError
-from ledger.models import Account, Blob, Checkpoint, Entry, Transfer
+from ledger.errors import ChainBrokenError, LedgerError
+from ledger.models import Account, Blob, Checkpoint, Entry, LedgerCheck, Transfer
 from ledger.services import deposit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The database refuses changes anyway; the admin does not offer them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from openmined.admin import ReadOnlyModelAdmin as ReadOnlyAdmin
+from openmined.money import format_minor
 
 
 @admin.register(Entry)
@@ -43,11 +33,15 @@ class EntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("id", "entry_id", "kind", "debit", "credit", "amount_minor", "memo")
+    list_display = ("id", "entry_id", "kind", "debit", "credit", "amount", "memo", "created_at")
     list_filter = ("kind",)
     search_fields = ("idempotency_key", "memo", "debit__public_id", "credit__public_id")
     list_select_related = ("debit", "credit")
     ordering = ("-entry_id",)
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, transfer: Transfer) -> str:
+        return format_minor(transfer.amount_minor)
 
 
 @admin.register(Checkpoint)
@@ -64,25 +58,29 @@ class BlobAdmin(ReadOnlyAdmin):
 
 
 class DepositForm(forms.Form):
-    username = forms.CharField()
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.order_by("username"),
+        label="Person",
+        widget=AutocompleteSelect(Account._meta.get_field("user"), admin.site),
+        help_text="Type part of the username.",
+    )
     amount_minor = forms.IntegerField(min_value=1, help_text="In minor units (cents).")
     memo = forms.CharField(required=False, max_length=500)
     # Fixed when the form is shown: submitting it twice deposits once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
-    def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
-        if not get_user_model().objects.filter(username=username).exists():
-            raise forms.ValidationError(f"There is no person with the username {username!r}.")
-        return username
-
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "kind", "user", "campaign_id", "balance_minor", "created_at")
+    list_display = ("public_id", "kind", "user", "campaign_id", "balance", "created_at")
     list_filter = ("kind",)
     search_fields = ("public_id", "user__username")
+    list_select_related = ("user",)
     change_list_template = "admin/ledger/account/change_list.html"
+
+    @admin.display(description="balance", ordering="balance_minor")
+    def balance(self, account: Account) -> str:
+        return format_minor(account.balance_minor)
 
     def get_urls(self):
         deposit_url = path(
@@ -100,7 +98,7 @@ class AccountAdmin(ReadOnlyAdmin):
             request.POST or None, initial={"idempotency_key": f"admin-{uuid.uuid4()}"}
         )
         if request.method == "POST" and form.is_valid():
-            user = get_user_model().objects.get(username=form.cleaned_data["username"])
+            user = form.cleaned_data["user"]
             try:
                 made = deposit(
                     user=user,
@@ -113,7 +111,7 @@ class AccountAdmin(ReadOnlyAdmin):
             else:
                 messages.success(
                     request,
-                    f"Deposited {made.amount_minor} minor units into {user.username}'s wallet "
+                    f"Deposited {format_minor(made.amount_minor)} into {user.username}'s wallet "
                     f"({made.credit.public_id}); ledger entry #{made.entry_id}.",
                 )
                 return HttpResponseRedirect(reverse("admin:ledger_account_changelist"))
@@ -124,3 +122,37 @@ class AccountAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/ledger/account/deposit.html", context)
+
+
+@admin.register(LedgerCheck)
+class LedgerCheckAdmin(ReadOnlyAdmin):
+    """Each full verification (daily from beat, or on request) and what it found."""
+
+    list_display = ("finished_at", "ok", "summary", "requested_by", "started_at")
+    list_filter = ("ok",)
+    change_list_template = "admin/ledger/ledgercheck/change_list.html"
+
+    def get_urls(self):
+        run_url = path(
+            "run/", self.admin_site.admin_view(self.run_view), name="ledger_ledgercheck_run"
+        )
+        return [run_url, *super().get_urls()]
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        """POST only: enqueue ledger.verify (run at once in eager mode)."""
+        from ledger.tasks import ledger_verify_task
+
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:ledger_ledgercheck_changelist"))
+        try:
+            ledger_verify_task.delay(requested_by=request.user.get_username())
+        except ChainBrokenError as exc:
+            # Eager mode runs the check here; the record is written before the error rises.
+            messages.error(request, f"The ledger is BROKEN: {exc}")
+        else:
+            messages.success(
+                request,
+                "Ledger check requested; its result appears here when it finishes "
+                "(at once when tasks run in the web process).",
+            )
+        return HttpResponseRedirect(reverse("admin:ledger_ledgercheck_changelist"))

@@ -232,3 +232,23 @@ class MerkleNode(models.Model):
 
     def __str__(self) -> str:
         return f"Merkle node {self.index} at level {self.level}"
+
+
+class LedgerCheck(models.Model):
+    """The outcome of one full verification, so operators see when the ledger was last checked."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    # VerifyReport.summary() when it held, the first problem (with its seq) when it did not.
+    summary = models.TextField()
+    # "schedule" for Celery beat, otherwise the operator who asked for it.
+    requested_by = models.CharField(max_length=150, default="schedule")
+
+    class Meta:
+        ordering = ["-finished_at"]
+        get_latest_by = "finished_at"
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.ok else "BROKEN"
+        return f"ledger check at {self.finished_at:%Y-%m-%d %H:%M} UTC: {outcome}"

@@ -289,3 +289,45 @@ def consistency_proof_for(*, first: int, second: int) -> dict:
         )
 
     return _proof_from_cache(build, check, [first, second])
+
+
+def entries_filtered(
+    *, kind: str = "", campaign_id: int | None = None, account: str = ""
+) -> QuerySet[Entry]:
+    """Entries newest first, narrowed by kind, campaign and account (public id) when given."""
+    entries = Entry.objects.select_related("transfer__debit", "transfer__credit").order_by("-seq")
+    if kind:
+        entries = entries.filter(kind=kind)
+    if campaign_id is not None:
+        entries = entries.filter(campaign_id=campaign_id)
+    if account:
+        entries = entries.filter(
+            Q(transfer__debit__public_id=account) | Q(transfer__credit__public_id=account)
+        )
+    return entries
+
+
+def entry_with_transfer(*, seq: int) -> Entry | None:
+    """One entry and, for money entries, its transfer and both accounts."""
+    return (
+        Entry.objects.select_related("transfer__debit", "transfer__credit").filter(seq=seq).first()
+    )
+
+
+def checkpoints_newest() -> QuerySet[Checkpoint]:
+    """Every signed checkpoint, the largest tree first."""
+    return Checkpoint.objects.order_by("-tree_size")
+
+
+def checkpoints_covering(*, seq: int, limit: int) -> list[Checkpoint]:
+    """The newest signed checkpoints whose tree contains entry seq."""
+    return list(Checkpoint.objects.filter(tree_size__gte=seq).order_by("-tree_size")[:limit])
+
+
+def entries_seq_range(*, above: int, upto: int) -> list[Entry]:
+    """Entries with above < seq <= upto, newest first: a page of the chain by its index alone."""
+    return list(
+        Entry.objects.select_related("transfer__debit", "transfer__credit")
+        .filter(seq__gt=above, seq__lte=upto)
+        .order_by("-seq")
+    )

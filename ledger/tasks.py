@@ -6,10 +6,8 @@ import logging
 
 from celery import shared_task
 
-from ledger.errors import ChainBrokenError
 from ledger.models import LedgerHead
 from ledger.services import checkpoint_create
-from ledger.verification import ledger_verify
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +21,11 @@ def ledger_checkpoint() -> int | None:
 
 
 @shared_task(name="ledger.verify")
-def ledger_verify_task() -> str:
-    """Check the whole ledger as `manage.py ledger_verify` does; fail loudly if it is broken.
+def ledger_verify_task(requested_by: str = "schedule") -> str:
+    """Check the whole ledger as `manage.py ledger_verify` does and record the outcome.
 
-    In-process (jobs=1): a Celery pool process may not start processes of its own.
+    A broken ledger fails the task loudly (after recording it, see ledger.checks).
     """
-    try:
-        report = ledger_verify(jobs=1)
-    except ChainBrokenError as exc:
-        logger.error("Ledger BROKEN: %s", exc)
-        raise
-    logger.info("%s", report.summary())
-    return report.summary()
+    from ledger.checks import ledger_check_run
+
+    return ledger_check_run(requested_by=requested_by).summary

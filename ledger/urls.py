@@ -1,4 +1,4 @@
-"""Pages of ledger."""
+"""Pages of the ledger explorer."""
 
 from django.urls import path
 
@@ -7,4 +7,6 @@ from ledger import views
 app_name = "ledger"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("entries/<int:seq>/", views.entry_detail, name="entry"),
+    path("checkpoints/", views.checkpoints, name="checkpoints"),
 ]

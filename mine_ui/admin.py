@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from mine_ui.models import Contribution, Dataset, DatasetRow, Mine, MinePolicy, PrivacyBudget
+from mine_ui.services import policy_update
+from openmined.admin import ReadOnlyModelAdmin
+from openmined.money import format_minor
 
 
 class MineAdminForm(forms.ModelForm):
@@ -45,13 +49,40 @@ class PrivacyBudgetInline(admin.StackedInline):
 @admin.register(Mine)
 class MineAdmin(admin.ModelAdmin):
     form = MineAdminForm
-    list_display = ("name", "owner", "sonar_url", "payout_account", "api_token_hint", "created_at")
+    list_display = ("name", "owner", "paused", "sonar_url", "payout_account", "api_token_hint",
+                    "created_at")  # fmt: skip
     search_fields = ("name", "owner__username", "payout_account")
     readonly_fields = ("api_token_hint", "created_at")
     fields = ("owner", "name", "sonar_url", "payout_account", "api_token_hint", "new_api_token",
               "created_at")  # fmt: skip
     inlines = [MinePolicyInline, PrivacyBudgetInline]
-    list_select_related = ("owner",)
+    list_select_related = ("owner", "policy")
+    autocomplete_fields = ("owner",)
+    actions = ["pause", "resume"]
+
+    @admin.display(description="paused", boolean=True)
+    def paused(self, mine: Mine) -> bool:
+        policy = getattr(mine, "policy", None)
+        return bool(policy and policy.paused)
+
+    @admin.action(description="Pause the selected mines (they join no campaign until resumed)")
+    def pause(self, request: HttpRequest, queryset: QuerySet[Mine]) -> None:
+        self._set_paused(request, queryset, paused=True)
+
+    @admin.action(description="Resume the selected mines")
+    def resume(self, request: HttpRequest, queryset: QuerySet[Mine]) -> None:
+        self._set_paused(request, queryset, paused=False)
+
+    def _set_paused(self, request: HttpRequest, queryset: QuerySet[Mine], *, paused: bool) -> None:
+        names = []
+        for mine in queryset.order_by("id"):
+            policy_update(mine=mine, paused=paused)
+            self.log_change(request, mine, "Paused by an operator." if paused else "Resumed.")
+            names.append(mine.name)
+        verb = "Paused" if paused else "Resumed"
+        self.message_user(
+            request, f"{verb} {len(names)} mine(s): {', '.join(names)}.", messages.SUCCESS
+        )
 
 
 @admin.register(Dataset)
@@ -87,10 +118,14 @@ class DatasetRowAdmin(admin.ModelAdmin):
 
 @admin.register(MinePolicy)
 class MinePolicyAdmin(admin.ModelAdmin):
-    list_display = ("mine", "paused", "auto_participate", "min_bounty_minor",
+    list_display = ("mine", "paused", "auto_participate", "min_bounty",
                     "max_contributions_per_campaign", "updated_at")  # fmt: skip
     list_filter = ("paused", "auto_participate")
     list_select_related = ("mine",)
+
+    @admin.display(description="minimum bounty", ordering="min_bounty_minor")
+    def min_bounty(self, policy: MinePolicy) -> str:
+        return format_minor(policy.min_bounty_minor)
 
 
 @admin.register(PrivacyBudget)
@@ -100,10 +135,15 @@ class PrivacyBudgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(ReadOnlyModelAdmin):
+    """Written by the mining loop as it talks to Sonar; an edit would misstate the earnings."""
+
     list_display = ("mine", "campaign_id", "campaign_name", "model_version", "status",
-                    "earnings_minor", "created_at")  # fmt: skip
+                    "earnings", "created_at")  # fmt: skip
     list_filter = ("status",)
     search_fields = ("mine__name", "campaign_name", "idempotency_key")
     list_select_related = ("mine",)
-    readonly_fields = ("idempotency_key", "created_at", "updated_at")
+
+    @admin.display(description="earnings", ordering="earnings_minor")
+    def earnings(self, contribution: Contribution) -> str:
+        return format_minor(contribution.earnings_minor or 0)

@@ -22,6 +22,9 @@ VAR_DIR = Path(env_str("SONAR_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, the site still shows its own 404 and 500 pages (openmined/middleware.py);
+# a developer who wants Django's technical pages sets this to True.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 # What this process is: web, evaluation, capsule, mining, beat, or all of them (the default,
 # for `make run`'s single process). Only the capsule role may hold the capsule's secrets.
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "openmined.middleware.SiteErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "openmined.urls"

@@ -30,5 +30,8 @@ urlpatterns = [
     path("api/", include(api_patterns)),
 ]
 
+admin.site.site_header = "OpenMined Sonar operations"
+admin.site.site_title = "Sonar admin"
+
 handler404 = "openmined.views.not_found"
 handler500 = "openmined.views.server_error"

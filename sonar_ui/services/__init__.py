@@ -15,6 +15,7 @@ record of it commit or roll back together.
 from sonar_ui.services.campaigns import (
     ALGORITHM_TASK,
     campaign_close,
+    campaign_close_by_operator,
     campaign_create,
     campaign_current_version,
     campaign_mark_completed,
@@ -42,6 +43,7 @@ __all__ = [
     "ALGORITHM_TASK",
     "MAX_GRADIENT_BYTES",
     "campaign_close",
+    "campaign_close_by_operator",
     "campaign_create",
     "campaign_current_version",
     "campaign_evaluate_next",

@@ -199,19 +199,40 @@ def campaign_mark_completed(campaign: Campaign, *, reason: str) -> None:
 
 def campaign_close(*, campaign_id: int, user: User) -> Campaign:
     """The owner ends the campaign: a draft is cancelled, an open campaign completes."""
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+
+    def owner_only(campaign: Campaign) -> None:
         if campaign.owner_id != user.id:
             raise CampaignForbiddenError("Only the campaign's owner can close it.")
+
+    return _campaign_end(campaign_id, check=owner_only, by="the owner")
+
+
+def campaign_close_by_operator(*, campaign_id: int, operator: User) -> Campaign:
+    """An operator ends anyone's campaign; the reason names them, and settlement records it."""
+
+    def staff_only(campaign: Campaign) -> None:
+        if not (operator.is_active and operator.is_staff):
+            raise CampaignForbiddenError(
+                "Only an operator (a staff account) can close another person's campaign."
+            )
+
+    return _campaign_end(campaign_id, check=staff_only, by=f"operator {operator.username}")
+
+
+def _campaign_end(campaign_id: int, *, check, by: str) -> Campaign:
+    """A draft is cancelled; an open campaign completes and is settled after the commit."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+        check(campaign)
         if campaign.status == Campaign.Status.DRAFT:
             campaign.status = Campaign.Status.CANCELLED
-            campaign.completion_reason = "cancelled by the owner before launch"
+            campaign.completion_reason = f"cancelled by {by} before launch"
             campaign.completed_at = timezone.now()
             campaign.save()
             return campaign
         if campaign.status != Campaign.Status.OPEN:
             raise CampaignStateError(f"Campaign '{campaign.name}' is already {campaign.status}.")
-        campaign_mark_completed(campaign, reason="closed by the owner")
+        campaign_mark_completed(campaign, reason=f"closed by {by}")
         campaign.save()
         transaction.on_commit(lambda: settlement_enqueue(campaign.id))
     return campaign

@@ -57,7 +57,7 @@ def test_an_operator_deposits_from_the_admin_once_even_if_the_form_is_sent_twice
     assert form.status_code == 200
     idempotency_key = form.context["form"].initial["idempotency_key"]
     data = {
-        "username": "alice",
+        "user": alice.pk,
         "amount_minor": 2_000,
         "memo": "bank transfer 88",
         "idempotency_key": idempotency_key,

@@ -40,3 +40,24 @@ def test_mallory_cannot_open_the_admin(client, mallory, bob_mine):
     response = client.get(reverse("admin:mine_ui_mine_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_operator_pauses_and_resumes_a_mine_through_its_policy(client, operator, bob_mine):
+    client.login(username="operator", password=PASSWORD)
+    changelist = reverse("admin:mine_ui_mine_changelist")
+    page = client.post(
+        changelist, {"action": "pause", "_selected_action": [bob_mine.pk]}, follow=True
+    )
+    assert "Paused 1 mine(s)" in page.content.decode()
+    assert MinePolicy.objects.get(mine=bob_mine).paused is True
+    client.post(changelist, {"action": "resume", "_selected_action": [bob_mine.pk]})
+    assert MinePolicy.objects.get(mine=bob_mine).paused is False
+
+
+def test_mallory_cannot_pause_bobs_mine(client, mallory, bob_mine):
+    client.login(username="mallory", password=PASSWORD)
+    client.post(
+        reverse("admin:mine_ui_mine_changelist"),
+        {"action": "pause", "_selected_action": [bob_mine.pk]},
+    )
+    assert MinePolicy.objects.get(mine=bob_mine).paused is False
