@@ -1,6 +1,7 @@
 """Writes of the campaign's life, one module per stage; import the functions from here.
 
 - campaigns.py: drafts (create, validation data), close, expiry
+- drafts.py: a draft from an uploaded file (infer, create with its data), edit, delete
 - launch.py: escrow, the capsule's key pair and version 0
 - gradients.py: submission, rejection
 - evaluation.py: score and decide each waiting gradient in order
@@ -23,6 +24,14 @@ from sonar_ui.services.campaigns import (
     campaigns_expire,
     fraction_to_ppm,
 )
+from sonar_ui.services.drafts import (
+    campaign_create_from_upload,
+    campaign_delete,
+    campaign_update,
+    upload_max_bytes,
+    validation_upload_create,
+    validation_upload_get_owned,
+)
 from sonar_ui.services.evaluation import campaign_evaluate_next
 from sonar_ui.services.gradients import MAX_GRADIENT_BYTES, gradient_reject, gradient_submit
 from sonar_ui.services.launch import campaign_launch
@@ -33,17 +42,23 @@ __all__ = [
     "MAX_GRADIENT_BYTES",
     "campaign_close",
     "campaign_create",
+    "campaign_create_from_upload",
     "campaign_current_version",
+    "campaign_delete",
     "campaign_evaluate_next",
     "campaign_launch",
     "campaign_mark_completed",
     "campaign_model",
     "campaign_model_spec",
     "campaign_settle",
+    "campaign_update",
     "campaign_validation_data_upload",
     "campaigns_expire",
     "fraction_to_ppm",
     "gradient_reject",
     "gradient_submit",
     "settlement_enqueue",
+    "upload_max_bytes",
+    "validation_upload_create",
+    "validation_upload_get_owned",
 ]
