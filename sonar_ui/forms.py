@@ -125,7 +125,7 @@ class CampaignTermsForm(forms.Form):
         return {
             "name": campaign.name,
             "description": campaign.description,
-            "bounty": Decimal(campaign.bounty_minor) / 100,
+            "bounty": (Decimal(campaign.bounty_minor) / 100).quantize(Decimal("0.01")),
             "target_accuracy": campaign.target_accuracy_ppm / 10_000,
             "learning_rate": campaign.learning_rate,
             "min_other_accepted": campaign.min_other_accepted,

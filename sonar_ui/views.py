@@ -152,14 +152,15 @@ def campaign_public(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 def _add_service_error(form: forms.Form, detail: str) -> None:
-    """Put "field: message" errors from the services next to their field."""
+    """Put the services' errors beside the field they name ("field: ..." or "field must ...")."""
+    aliases = {"bounty_minor": "bounty"}
     field, sep, message = detail.partition(": ")
-    aliases = {"bounty_minor": "bounty", "target_accuracy": "target_accuracy"}
     field = aliases.get(field, field)
     if sep and field in form.fields:
         form.add_error(field, message)
-    else:
-        form.add_error(None, detail)
+        return
+    first = aliases.get(detail.split(" ", 1)[0], detail.split(" ", 1)[0])
+    form.add_error(first if first in form.fields else None, detail)
 
 
 @login_required
