@@ -91,7 +91,7 @@ def test_a_text_target_is_refused_beside_its_type_and_nothing_is_saved(alice):
     response = client.post(location, step_two(type_3="text"))
 
     assert response.status_code == 200
-    assert 'The column to predict must be a number' in response.content.decode()
+    assert "The column to predict must be a number" in response.content.decode()
     assert not Campaign.objects.exists()
 
 
@@ -182,7 +182,8 @@ def test_mallory_gets_404_on_alices_draft_and_nothing_changed(mallory, draft, ac
 
 def test_alice_deletes_her_draft_after_confirming(alice, draft):
     client = client_for(alice)
-    assert "Delete draft Risk?" in client.get(f"/sonar/campaigns/{draft.id}/delete/").content.decode()
+    question = client.get(f"/sonar/campaigns/{draft.id}/delete/").content.decode()
+    assert "Delete draft Risk?" in question
 
     response = client.post(f"/sonar/campaigns/{draft.id}/delete/")
 
