@@ -152,3 +152,26 @@ def test_a_closed_campaign_has_no_public_page(alice, diabetes, launched):
     services.campaign_close(campaign_id=campaign_id, user=alice)
 
     assert Client().get(f"/sonar/campaigns/{campaign_id}/about/").status_code == 404
+
+
+def test_a_campaign_whose_keys_are_being_prepared_says_so_and_keeps_polling(alice, diabetes):
+    campaign = services.campaign_create(
+        owner=alice,
+        name="Keys coming",
+        input_schema=diabetes.input_schema,
+        output_schema=diabetes.output_schema,
+        algorithm=diabetes.algorithm,
+        bounty_minor=10_000,
+    )
+    # The capsule's asynchronous launch leaves a campaign in this status until it reports.
+    Campaign.objects.filter(pk=campaign.pk).update(status="launching")
+    client = client_for(alice)
+
+    live = htmx_get(client, f"/sonar/campaigns/{campaign.id}/")
+
+    assert live.status_code == 200  # not 286: polling goes on
+    assert "preparing keys" in live.content.decode()
+    assert (
+        'hx-trigger="every 5s"' in client.get(f"/sonar/campaigns/{campaign.id}/").content.decode()
+    )
+    assert "preparing keys" in client.get("/sonar/").content.decode()
