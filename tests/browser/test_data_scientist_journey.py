@@ -14,6 +14,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
+from sonar_ui import services
 from sonar_ui.models import Campaign, GradientSubmission
 from sonar_ui.services import campaign_evaluate_next
 from tests.browser.pages import check_page
@@ -35,7 +36,7 @@ def evaluate_one(campaign_id: int, submit, miner, X, y) -> GradientSubmission:
 
 
 def test_alice_creates_launches_watches_and_downloads_her_model(
-    page, alice, bob, carol, fund, diabetes, submit, log_in
+    page, alice, bob, carol, fund, diabetes, submit, log_in, requests_seen
 ):
     fund(alice, 1_000_00)
     log_in(alice)
@@ -111,25 +112,37 @@ def test_alice_creates_launches_watches_and_downloads_her_model(
     assert page.evaluate("window.stillTheSamePage") is True
     check_page(page, "campaign-live")
 
-    # The public page a miner reads before joining.
-    page.goto(f"/sonar/campaigns/{campaign.id}/about/")
-    expect(page.get_by_role("cell", name="to predict")).to_be_visible()
-    check_page(page, "campaign-public")
+    # The public page a miner reads before joining, in a second tab (no login needed for it).
+    visitor = page.context.browser.new_page(base_url=page.url.split("/sonar/")[0])
+    try:
+        visitor.goto(f"/sonar/campaigns/{campaign.id}/about/")
+        expect(visitor.get_by_role("cell", name="to predict")).to_be_visible()
+        expect(visitor.locator("progress.progress")).to_be_visible()
+        check_page(visitor, "campaign-public")
+    finally:
+        visitor.close()
 
-    # Close, settle, download.
-    page.goto(f"/sonar/campaigns/{campaign.id}/")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Close and settle").click()
-    expect(page.locator(".messages")).to_contain_text("the rest returns to your wallet")
+    # The campaign ends (here its owner's close, as a deadline would): the page follows,
+    # header and buttons included, and stops polling once everything is settled.
+    services.campaign_close(campaign_id=campaign.id, user=alice)
+    expect(heading.locator(".tag")).to_have_text("completed", timeout=12_000)
     download_link = page.get_by_role("link", name="Download the final model")
     expect(download_link).to_be_visible()
-    expect(page.locator("#live")).not_to_have_attribute("hx-trigger", "every 5s")
+    expect(page.get_by_role("button", name="Close and settle")).to_have_count(0)
+    expect(live.locator("dl.facts")).to_contain_text("closed by the owner")
+    assert page.evaluate("window.stillTheSamePage") is True
     check_page(page, "campaign-settled")
+    polls = len([url for url in requests_seen if f"/sonar/campaigns/{campaign.id}/" in url])
+    page.wait_for_timeout(6_000)
+    assert len([url for url in requests_seen if f"/sonar/campaigns/{campaign.id}/" in url]) == polls
     with page.expect_download() as info:
         download_link.click()
     assert info.value.suggested_filename == f"campaign-{campaign.id}-model.zip"
     with zipfile.ZipFile(info.value.path()) as archive:  # the decrypted model, for alice alone
         assert archive.namelist()
+
+    # An ended campaign has no public page any more.
+    assert page.goto(f"/sonar/campaigns/{campaign.id}/about/").status == 404
 
     page.goto("/sonar/wallet/")
     expect(page.get_by_role("cell", name=re.compile("Unspent bounty refunded"))).to_be_visible()

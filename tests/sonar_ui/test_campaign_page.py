@@ -44,6 +44,10 @@ def test_the_live_block_shows_every_figure_and_stops_polling_once_settled(
     assert "(paid when the campaign ends)" in body  # accrued, not yet settled
     assert "<progress" in body and "Last updated" in body
     assert "refreshes every 5 seconds" in body
+    # The header's status and the owner's buttons are swapped along with the live block.
+    assert '<span id="campaign-status" hx-swap-oob="true">' in body
+    assert '<div id="campaign-actions" class="actions" hx-swap-oob="true">' in body
+    assert "Close and settle" in body
     # One row per payout account: 1 gradient, 1 accepted, what it earned.
     assert re.search(r"<td class=\"num\">1</td><td class=\"num\">1</td>", body)
 
@@ -56,6 +60,7 @@ def test_the_live_block_shows_every_figure_and_stops_polling_once_settled(
     assert settled.status_code == 286  # htmx stops polling
     refunded = campaign.bounty_minor - gradient.payout_minor
     assert f"<dt>Refunded</dt><dd>{refunded / 100:,.2f}" in settled.content.decode()
+    assert "Download the final model" in settled.content.decode()
     full = client.get(f"/sonar/campaigns/{campaign_id}/").content.decode()
     assert 'hx-trigger="every 5s"' not in full
 
