@@ -239,3 +239,35 @@ def test_the_campaign_list_filters_by_status_sorts_and_pages(alice, draft):
     assert "Old 04" in second and "Old 05" not in second
 
     assert "None of your campaigns is open" in client.get("/sonar/?status=open").content.decode()
+
+
+def make_campaigns(owner, template: Campaign, count: int, status: str = "open") -> None:
+    Campaign.objects.bulk_create(
+        Campaign(
+            owner=owner,
+            name=f"Many {i:02d}",
+            input_schema=template.input_schema,
+            output_schema=template.output_schema,
+            algorithm=template.algorithm,
+            n_features=template.n_features,
+            bounty_minor=1_000,
+            status=status,
+            start_accuracy_ppm=0,
+            best_accuracy_ppm=10_000 * i,
+            target_accuracy_ppm=900_000,
+        )
+        for i in range(count)
+    )
+
+
+def test_the_campaign_list_costs_the_same_queries_for_5_or_40_campaigns(
+    alice, draft, django_assert_num_queries
+):
+    client = client_for(alice)
+    make_campaigns(alice, draft, 5)
+    client.get("/sonar/")  # the wallet exists from here on
+    # session, user, wallet (2), then per table: count and page (open, then alice's).
+    for more in (0, 35):
+        make_campaigns(alice, draft, more)
+        with django_assert_num_queries(8):
+            assert client.get("/sonar/").status_code == 200
