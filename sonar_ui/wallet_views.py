@@ -53,7 +53,9 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "demo": settings.SONAR_DEMO_MODE,
         "demo_credit_minor": settings.SONAR_DEMO_CREDIT_MINOR,
         "form": form,
-        "requests": DepositRequest.objects.filter(user=request.user)[:10],
+        "requests": DepositRequest.objects.filter(user=request.user).select_related("transfer")[
+            :10
+        ],
     }
     return render(request, "sonar_ui/wallet.html", context)
 

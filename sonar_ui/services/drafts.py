@@ -102,14 +102,17 @@ def _columns(csv_data: bytes) -> tuple[list[dict], int]:
         inputs, _ = schema_infer_csv(csv_data)
     except (AdapterError, SchemaError) as exc:
         raise CampaignError(f"validation_file: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(csv_data.decode("utf-8")))
+    reader = csv.reader(io.StringIO(csv_data.decode("utf-8-sig")))
+    header = [name.strip() for name in next(reader)]
     distinct: dict[str, set[str] | None] = {name: set() for name in inputs.names}
     examples: dict[str, str] = {}
     rows = 0
     for record in reader:
+        if len(record) != len(header):
+            continue  # blank or ragged lines: the capsule's reader reports them by line
         rows += 1
-        for name in inputs.names:
-            value = (record.get(name) or "").strip()
+        for name, raw in zip(header, record, strict=True):
+            value = raw.strip()
             if value and name not in examples:
                 examples[name] = value
             seen = distinct[name]

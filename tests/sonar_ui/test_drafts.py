@@ -105,6 +105,36 @@ def test_the_draft_is_created_with_its_validation_data_and_the_upload_is_gone(al
     assert not ValidationUpload.objects.exists()
 
 
+def test_a_json_lines_file_becomes_the_drafts_validation_data(alice):
+    data = b"".join(
+        b'{"age": %d, "smoker": %s, "risk": %d.5}\n' % (20 + i, b"true" if i % 2 else b"false", i)
+        for i in range(4)
+    )
+    upload = services.validation_upload_create(owner=alice, filename="r.jsonl", data=data)
+
+    campaign = services.campaign_create_from_upload(
+        owner=alice, upload_id=upload.id, target="risk", types={}, **TERMS
+    )
+
+    assert campaign.input_schema == [
+        {"name": "age", "type": "int"},
+        {"name": "smoker", "type": "bool"},
+    ]
+    assert validation_data_summary(campaign_id=campaign.id).rows == 4
+
+
+def test_header_names_with_spaces_keep_their_examples_and_categories(alice):
+    data = b" age , region ,risk\n34,north,0.5\n51,south,1.25\n29,north,0.75\n"
+    upload = services.validation_upload_create(owner=alice, filename="r.csv", data=data)
+
+    region = next(c for c in upload.columns if c["name"] == "region")
+    assert (region["type"], region["categories"], region["example"]) == (
+        "category",
+        ["north", "south"],
+        "north",
+    )
+
+
 def test_a_corrected_type_goes_into_the_schema(alice):
     upload = services.validation_upload_create(owner=alice, filename="r.csv", data=SMALL_CSV)
 
