@@ -62,10 +62,16 @@ class JsonListField(forms.CharField):
 class ValidationFileForm(forms.Form):
     """Step 1: the validation file, whose columns become the campaign's schema."""
 
-    validation_file = forms.FileField(
-        help_text="CSV with a header line, a JSON array of objects, or JSON Lines (.jsonl). It "
-        "holds the input columns and the column to predict. Only the capsule scores on it."
-    )
+    validation_file = forms.FileField()
+
+    def __init__(self, *args, max_bytes: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["validation_file"].help_text = (
+            f"CSV with a header line, a JSON array of objects, or JSON Lines (.jsonl), at most "
+            f"{max_bytes / 1_048_576:g} MB, with the input columns and the column to predict. "
+            "It waits on the server for you alone until the draft is saved (24 hours at most); "
+            "then only the capsule keeps it, encrypted."
+        )
 
 
 class CampaignTermsForm(forms.Form):

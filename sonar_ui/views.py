@@ -166,14 +166,15 @@ def _add_service_error(form: forms.Form, detail: str) -> None:
 @login_required
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """Step 1: upload the validation file; its columns are inferred on the server."""
-    form = ValidationFileForm(request.POST or None, request.FILES or None)
+    limit = services.upload_max_bytes()
+    form = ValidationFileForm(request.POST or None, request.FILES or None, max_bytes=limit)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["validation_file"]
-        if upload.size > services.upload_max_bytes():
+        if upload.size > limit:
             form.add_error(
                 "validation_file",
-                f"The file has {upload.size:,} bytes; the limit is "
-                f"{services.upload_max_bytes():,}. Use a smaller validation sample.",
+                f"The file has {upload.size:,} bytes; the limit is {limit:,}. "
+                "Use a smaller validation sample.",
             )
         else:
             try:

@@ -271,3 +271,12 @@ def test_the_campaign_list_costs_the_same_queries_for_5_or_40_campaigns(
         make_campaigns(alice, draft, more)
         with django_assert_num_queries(8):
             assert client.get("/sonar/").status_code == 200
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(alice, settings):
+    settings.SONAR_VALIDATION_UPLOAD_MAX_BYTES = 50
+
+    response = upload_file(client_for(alice))
+
+    assert "the limit is 50" in response.content.decode()
+    assert not ValidationUpload.objects.exists()
