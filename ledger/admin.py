@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 
 from ledger.errors import ChainBrokenError, LedgerError
-from ledger.models import Account, Blob, Checkpoint, Entry, LedgerCheck, Transfer
-from ledger.services import deposit
+from ledger.models import Account, Blob, Checkpoint, DepositRequest, Entry, LedgerCheck, Transfer
+from ledger.services import deposit, deposit_request_approve
 from openmined.admin import ReadOnlyModelAdmin as ReadOnlyAdmin
 from openmined.money import format_minor
 
@@ -156,3 +156,46 @@ class LedgerCheckAdmin(ReadOnlyAdmin):
                 "(at once when tasks run in the web process).",
             )
         return HttpResponseRedirect(reverse("admin:ledger_ledgercheck_changelist"))
+
+
+@admin.register(DepositRequest)
+class DepositRequestAdmin(admin.ModelAdmin):
+    """People ask from their wallet page; operators approve here (the money moves on approval)."""
+
+    list_display = ("id", "user", "amount", "note", "status", "created_at", "approved_by")
+    list_filter = ("status",)
+    search_fields = ("user__username", "note")
+    list_select_related = ("user", "approved_by")
+    actions = ("approve",)
+    readonly_fields = (
+        "user",
+        "amount_minor",
+        "note",
+        "status",
+        "created_at",
+        "approved_at",
+        "approved_by",
+        "transfer",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount(self, row: DepositRequest) -> str:
+        return format_minor(row.amount_minor)
+
+    @admin.action(description="Approve the selected deposit requests (credits the wallets)")
+    def approve(self, request: HttpRequest, queryset) -> None:
+        done = 0
+        for row in queryset.filter(status=DepositRequest.Status.PENDING):
+            try:
+                deposit_request_approve(request=row, approved_by=request.user)
+            except LedgerError as exc:
+                messages.error(request, f"Deposit request #{row.pk}: {exc}")
+            else:
+                done += 1
+        messages.success(request, f"Approved {done} deposit request{'s' if done != 1 else ''}.")

@@ -252,3 +252,51 @@ class LedgerCheck(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.ok else "BROKEN"
         return f"ledger check at {self.finished_at:%Y-%m-%d %H:%M} UTC: {outcome}"
+
+
+class DepositRequest(models.Model):
+    """A person asks for money in their wallet; an operator approves it, and only then it moves.
+
+    Approval calls ledger.services.deposit, so the money itself is a transfer on the chain like
+    any other; this row only records who asked, for how much, and who said yes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_requests"
+    )
+    amount_minor = models.BigIntegerField()
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposit_requests_approved",
+    )
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="deposit_request"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="deposit_request_amount_positive"
+            ),
+            # Approved means the money moved: the transfer is there, and only then.
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(transfer__isnull=True))
+                | (Q(status="approved") & Q(transfer__isnull=False)),
+                name="deposit_request_approved_has_transfer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit request #{self.pk} of {self.amount_minor} for user {self.user_id}"

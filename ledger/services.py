@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,6 +44,7 @@ from ledger.models import (
     AccountKind,
     Blob,
     Checkpoint,
+    DepositRequest,
     Entry,
     LedgerHead,
     Transfer,
@@ -639,3 +641,56 @@ def checkpoint_create() -> Checkpoint:
     except IntegrityError:
         # A beat task and an operator signed the same size at once; the first one stands.
         return Checkpoint.objects.get(tree_size=size)
+
+
+# --- Deposit requests -------------------------------------------------------------------------
+
+MAX_DEPOSIT_REQUEST_MINOR = 100_000_000_00
+
+
+def deposit_request_create(*, user, amount_minor: int, note: str = "") -> DepositRequest:
+    """A person asks an operator to credit their wallet; nothing moves until it is approved."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise LedgerUsageError("amount: ask for a positive amount.")
+    if amount_minor > MAX_DEPOSIT_REQUEST_MINOR:
+        raise LedgerUsageError(
+            f"amount: at most {_format_minor(MAX_DEPOSIT_REQUEST_MINOR)} per request; "
+            "ask for less, or make several requests."
+        )
+    return DepositRequest.objects.create(user=user, amount_minor=amount_minor, note=note[:300])
+
+
+def deposit_request_approve(*, request: DepositRequest, approved_by) -> DepositRequest:
+    """An operator approves a request: the deposit is made once, however often this is called."""
+    if not getattr(approved_by, "is_staff", False):
+        raise LedgerUsageError("Only operators can approve deposit requests.")
+    with transaction.atomic():
+        locked = DepositRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status == DepositRequest.Status.APPROVED:
+            return locked
+        locked.transfer = deposit(
+            user=locked.user,
+            amount_minor=locked.amount_minor,
+            idempotency_key=f"deposit-request:{locked.pk}",
+            memo=f"Deposit request #{locked.pk} approved by {approved_by.username}",
+        )
+        locked.status = DepositRequest.Status.APPROVED
+        locked.approved_by = approved_by
+        locked.approved_at = timezone.now()
+        locked.save()
+    return locked
+
+
+def deposit_demo_credit(*, user) -> Transfer:
+    """Test money for one's own wallet, only where the platform runs in demo mode."""
+    if not settings.SONAR_DEMO_MODE:
+        raise LedgerUsageError(
+            "Test funds exist only in demo mode; ask an operator to approve a deposit request."
+        )
+    with transaction.atomic():
+        return deposit(
+            user=user,
+            amount_minor=settings.SONAR_DEMO_CREDIT_MINOR,
+            idempotency_key=f"demo-credit:{user.pk}:{uuid.uuid4()}",
+            memo="Demo credit (test funds)",
+        )

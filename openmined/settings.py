@@ -219,6 +219,10 @@ if PAILLIER_KEY_BITS < 2048 and not (PAILLIER_ALLOW_INSECURE_KEYS and DEBUG):
 SONAR_DEMO_MODE = env_bool("SONAR_DEMO_MODE", DEBUG)
 SONAR_DEMO_CREDIT_MINOR = env_int("SONAR_DEMO_CREDIT_MINOR", 1_000_000)
 SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
+# An open campaign with no accepted gradient for this long says "stalled since ..." on its page.
+SONAR_STALLED_AFTER_S = env_int("SONAR_STALLED_AFTER_S", 3600)
+# The largest validation file the "new campaign" page takes (it waits on the server for step 2).
+SONAR_VALIDATION_UPLOAD_MAX_BYTES = env_int("SONAR_VALIDATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Fault injection for the test suite only: hold each evaluation step (advance, score, decide)
 # named in SONAR_EVALUATION_PAUSE_STEPS this long before it commits, so a test can SIGKILL a
 # worker mid-step. Refused outside DEBUG.

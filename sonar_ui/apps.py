@@ -9,3 +9,7 @@ class SonarUiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sonar_ui"
     verbose_name = "Sonar"
+
+    def ready(self) -> None:
+        # models.py belongs to the evaluation pipeline; the upload waiting room lives apart.
+        from sonar_ui import uploads  # noqa: F401

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from ledger.models import Entry
+from ledger.models import Entry, Transfer
 from sonar_ui.errors import CampaignNotFoundError
 from sonar_ui.models import Campaign, GradientSubmission, ModelVersion, Payout
 
@@ -111,7 +112,8 @@ def campaigns_needing_work(*, older_than: timedelta) -> PendingWork:
 
 # --- events and stalls -------------------------------------------------------------------------
 
-# A campaign is stalled when it has gone this long without an accepted gradient ...
+# A campaign is stalled when it has gone this long without an accepted gradient (the default
+# of settings.SONAR_STALLED_AFTER_S, which is what the selector reads) ...
 STALL_AFTER = timedelta(hours=1)
 # ... or when this many gradients in a row, since the last accepted one, were all rejected.
 STALL_REJECTIONS = 2
@@ -154,6 +156,81 @@ def campaign_stalled_since(*, campaign: Campaign, now: datetime | None = None) -
     candidates = []
     if len(rejected) == STALL_REJECTIONS:
         candidates.append(rejected[-1])
-    if now - progress >= STALL_AFTER:
-        candidates.append(progress + STALL_AFTER)
+    stall_after = timedelta(seconds=settings.SONAR_STALLED_AFTER_S)
+    if now - progress >= stall_after:
+        candidates.append(progress + stall_after)
     return min(candidates) if candidates else None
+
+
+# --- What the campaign pages show ---------------------------------------------------------------
+
+
+def campaign_list_open() -> QuerySet[Campaign]:
+    """Campaigns taking gradients, for anyone (signed in or not)."""
+    return Campaign.objects.filter(status=Campaign.Status.OPEN).select_related("owner")
+
+
+def campaign_list_owned(*, user: User) -> QuerySet[Campaign]:
+    """A person's own campaigns, drafts included."""
+    return Campaign.objects.filter(owner=user).select_related("owner")
+
+
+def campaign_get_public(*, campaign_id: int) -> Campaign:
+    """An open campaign anyone may read about before joining; a 404 for any other."""
+    campaign = campaign_list_open().filter(pk=campaign_id).first()
+    if campaign is None:
+        raise CampaignNotFoundError(f"There is no open campaign {campaign_id}.")
+    return campaign
+
+
+def campaign_progress(campaign: Campaign) -> float | None:
+    """How far the best model has come from the starting accuracy to the target, 0..1."""
+    start, best, target = (
+        campaign.start_accuracy_ppm,
+        campaign.best_accuracy_ppm,
+        campaign.target_accuracy_ppm,
+    )
+    if start is None or best is None:
+        return None
+    if target <= start:
+        return 1.0
+    return min(1.0, max(0.0, (best - start) / (target - start)))
+
+
+def campaign_money(campaign: Campaign) -> dict[str, int]:
+    """Bounty, earned by mines (accrued and settled apart), remaining and refunded."""
+    sums = dict(
+        campaign.payouts.values("status")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("status", "total")
+    )
+    refunded = (
+        Transfer.objects.filter(campaign_id=campaign.id, kind="bounty.refunded").aggregate(
+            total=Sum("amount_minor")
+        )["total"]
+        or 0
+    )
+    return {
+        "bounty": campaign.bounty_minor,
+        "spent": campaign.spent_minor,
+        "accrued": sums.get(Payout.Status.ACCRUED, 0),
+        "settled": sums.get(Payout.Status.SETTLED, 0),
+        "remaining": campaign.remaining_minor,
+        "refunded": refunded,
+    }
+
+
+def contributions_by_account(*, user: User, campaign: Campaign) -> list[dict]:
+    """Per payout account: gradients sent, accepted, and earned (owner: all; miner: own)."""
+    gradients = gradient_list_visible(user=user, campaign=campaign)
+    return list(
+        gradients.order_by()
+        .values("payout_account")
+        .annotate(
+            gradients=Count("id"),
+            accepted=Count("id", filter=Q(status=GradientSubmission.Status.ACCEPTED)),
+            earned=Sum("payout_minor"),
+            last=Max("created_at"),
+        )
+        .order_by("-earned", "payout_account")
+    )

@@ -1,6 +1,7 @@
 """Writes of the campaign's life, one module per stage; import the functions from here.
 
 - campaigns.py: drafts (create, validation data), close, expiry
+- drafts.py: a draft from an uploaded file (infer, create with its data), edit, delete
 - launch.py: the capsule's key pair and version 0, then escrow (two steps)
 - gradients.py: submission, rejection
 - evaluation.py: advance, (the capsule scores), decide: each waiting gradient in order
@@ -25,6 +26,14 @@ from sonar_ui.services.campaigns import (
     campaigns_expire,
     fraction_to_ppm,
 )
+from sonar_ui.services.drafts import (
+    campaign_create_from_upload,
+    campaign_delete,
+    campaign_update,
+    upload_max_bytes,
+    validation_upload_create,
+    validation_upload_get_owned,
+)
 from sonar_ui.services.evaluation import campaign_evaluate_next, gradient_decide, scoring_enqueue
 from sonar_ui.services.gradients import (
     MAX_GRADIENT_BYTES,
@@ -45,7 +54,9 @@ __all__ = [
     "campaign_close",
     "campaign_close_by_operator",
     "campaign_create",
+    "campaign_create_from_upload",
     "campaign_current_version",
+    "campaign_delete",
     "campaign_evaluate_next",
     "campaign_launch",
     "campaign_launch_finish",
@@ -54,6 +65,7 @@ __all__ = [
     "campaign_model_spec",
     "campaign_settle",
     "campaign_settle_finish",
+    "campaign_update",
     "campaign_validation_data_upload",
     "campaigns_expire",
     "evaluation_enqueue",
@@ -64,4 +76,7 @@ __all__ = [
     "launch_enqueue",
     "scoring_enqueue",
     "settlement_enqueue",
+    "upload_max_bytes",
+    "validation_upload_create",
+    "validation_upload_get_owned",
 ]

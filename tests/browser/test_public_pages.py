@@ -41,8 +41,10 @@ def test_an_anonymous_visitor_sees_open_campaigns_and_is_asked_to_log_in_for_mor
     row = page.get_by_role("row").filter(has_text="Diabetes for everyone")
     expect(row).to_contain_text("alice")
     expect(row).to_contain_text("1,000.00")
-    # Progress pages are for signed-in people; the name is not a link for visitors.
-    expect(row.get_by_role("link")).to_have_count(0)
+    # The name leads to the campaign's public page, readable before joining.
+    row.get_by_role("link", name="Diabetes for everyone").click()
+    expect(page.get_by_role("cell", name="to predict")).to_be_visible()
+    page.go_back()
     expect(page.get_by_role("main").get_by_role("link", name="Log in")).to_be_visible()
     expect(page.get_by_role("link", name="New campaign")).to_have_count(0)
 
