@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads the body (CSRF reads request.POST).
+    "openmined.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,6 +147,21 @@ STORAGES = {
 }
 BLOB_MAX_BYTES = env_int("BLOB_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
+# Uploaded files above this size go to a temporary file on disk instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+
+# --- Request bodies (openmined/request_limits.py) -------------------------------------------
+# Checked before anything parses a body: parsing costs many times the body's size in memory.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+# Login, signup, password change and the API's token endpoint.
+AUTH_BODY_MAX_BYTES = env_int("AUTH_BODY_MAX_BYTES", 16 * 1024)
+# One encrypted gradient in JSON (hex ciphertexts): MAX_GRADIENT_BYTES plus the JSON around it.
+GRADIENT_BODY_MAX_BYTES = env_int("GRADIENT_BODY_MAX_BYTES", 20 * 1024 * 1024)
+# The validation CSV, for the API and the new-campaign page alike; its body may also hold the
+# form's other fields.
+VALIDATION_DATA_MAX_BYTES = env_int("VALIDATION_DATA_MAX_BYTES", 10 * 1024 * 1024)
+VALIDATION_BODY_MAX_BYTES = VALIDATION_DATA_MAX_BYTES + 256 * 1024
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
 
 # --- GPG ------------------------------------------------------------------------------------
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.
@@ -233,7 +250,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "openmined.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

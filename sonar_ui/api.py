@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -15,11 +15,10 @@ from rest_framework.views import APIView
 from capsule import services as capsule
 from ledger.services import blob_get
 from openmined.api_errors import ApiError
+from openmined.parsers import BoundedJSONParser
 from sonar_ui import selectors, services
 from sonar_ui.models import PPM, Algorithm, Campaign, GradientSubmission, Payout
 from syft import keys, wire
-
-MAX_VALIDATION_BYTES = 50 * 1024 * 1024
 
 
 def _fraction(value: int | None) -> float | None:
@@ -208,13 +207,7 @@ class ValidationDataUploadApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size > MAX_VALIDATION_BYTES:
-            raise ApiError(
-                f"The validation file is {upload.size} bytes; at most {MAX_VALIDATION_BYTES} "
-                "are accepted.",
-                code="payload_too_large",
-                status_code=413,
-            )
+        services.validation_data_check_size(size=upload.size)
         summary = services.campaign_validation_data_upload(
             campaign=campaign, user=request.user, data=upload.read()
         )
@@ -319,7 +312,7 @@ class GradientOutputSerializer(serializers.Serializer):
 class GradientListSubmitApi(APIView):
     """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     class InputSerializer(serializers.Serializer):
         base_version = serializers.IntegerField(min_value=0)

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 
+from openmined.parsers import json_loads_bounded
 from sonar_ui.models import Algorithm
 
 SCHEMA_HELP = (
@@ -23,11 +24,13 @@ class JsonListField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         try:
-            parsed = json.loads(text)
+            parsed = json_loads_bounded(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"This is not valid JSON: {exc.msg} at line {exc.lineno}."
             ) from exc
+        except ValueError as exc:
+            raise forms.ValidationError(f"This is not usable JSON: {exc}.") from exc
         if not isinstance(parsed, list):
             raise forms.ValidationError("Give a JSON list of fields.")
         return parsed

@@ -67,6 +67,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            # Before the draft exists: a file over the cap must not leave a draft behind.
+            services.validation_data_check_size(size=data["validation_file"].size)
             campaign = services.campaign_create(
                 owner=request.user,
                 name=data["name"],

@@ -22,6 +22,7 @@ from sonar_ui.services.campaigns import (
     campaign_validation_data_upload,
     campaigns_expire,
     fraction_to_ppm,
+    validation_data_check_size,
 )
 from sonar_ui.services.evaluation import campaign_evaluate_next
 from sonar_ui.services.gradients import MAX_GRADIENT_BYTES, gradient_reject, gradient_submit
@@ -46,4 +47,5 @@ __all__ = [
     "gradient_reject",
     "gradient_submit",
     "settlement_enqueue",
+    "validation_data_check_size",
 ]
