@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.login_throttle.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,6 +118,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Counts failed sign-ins (page, admin, API) per address and per username in the shared cache.
+AUTHENTICATION_BACKENDS = ["accounts.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 10)
+LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+# How many reverse proxies in front of the platform append to X-Forwarded-For. 0: the client
+# is REMOTE_ADDR and X-Forwarded-For is ignored (a client can write anything there).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Tokens older than this are refused; a client trades its password for a new one.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
@@ -162,6 +171,26 @@ GRADIENT_BODY_MAX_BYTES = env_int("GRADIENT_BODY_MAX_BYTES", 20 * 1024 * 1024)
 VALIDATION_DATA_MAX_BYTES = env_int("VALIDATION_DATA_MAX_BYTES", 10 * 1024 * 1024)
 VALIDATION_BODY_MAX_BYTES = VALIDATION_DATA_MAX_BYTES + 256 * 1024
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
+
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every process (the login throttle counts in it): Redis when CACHE_URL or REDIS_URL
+# is set, else files under var/, which every process on one machine sees too.
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL {CACHE_URL!r} is not a Redis URL (expected e.g. redis://127.0.0.1:6379/2)."
+        )
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- GPG ------------------------------------------------------------------------------------
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.
@@ -259,6 +288,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "openmined.api_schema.SonarAutoSchema",
     "EXCEPTION_HANDLER": "openmined.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/min")},
+    # DRF's throttles trust X-Forwarded-For only as far as the operator's proxies write it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenMined Sonar API",
