@@ -62,6 +62,12 @@ def profile_set_pgp_key(*, user: User, armored: str) -> Profile:
 
 
 @transaction.atomic
+def token_revoke_all(*, user: User) -> int:
+    """End every API token of the person: after a password change, and when they sign out."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
+
+
 def token_issue(*, user: User) -> Token:
     """Return the person's API token, replacing it when it has expired."""
     from django.conf import settings

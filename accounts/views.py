@@ -1,16 +1,22 @@
-"""Account pages: sign up and profile (log in, log out, password change are Django's views)."""
+"""Account pages: sign up and profile; log out and password change are Django's, plus tokens."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.forms import PgpKeyForm, SignupForm
 from accounts.selectors import user_roles
-from accounts.services import profile_get_or_create, profile_set_pgp_key, user_signup
+from accounts.services import (
+    profile_get_or_create,
+    profile_set_pgp_key,
+    token_revoke_all,
+    user_signup,
+)
 from ledger.selectors import wallet_summary_for_user
 
 
@@ -24,7 +30,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             roles=form.cleaned_data["roles"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)
         messages.success(request, f"Welcome, {user.username}.")
         return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
@@ -54,3 +60,21 @@ def profile(request: HttpRequest) -> HttpResponse:
             "wallet": wallet_summary_for_user(user=request.user),
         },
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page; a new password also ends every API token issued under the old one."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        token_revoke_all(user=form.user)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out; it also ends the person's API tokens, so a stolen one dies with it."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            token_revoke_all(user=request.user)
+        return super().post(request, *args, **kwargs)
