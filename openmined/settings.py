@@ -35,6 +35,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Other Sonar hosts a mine hosted here may poll (comma-separated host names); they must resolve
+# to public addresses. Empty: hosted mines mine for this platform only.
+MINE_SONAR_ALLOWED_HOSTS = env_list("MINE_SONAR_ALLOWED_HOSTS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
