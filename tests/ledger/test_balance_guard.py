@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from ledger.errors import BalanceForgedError
-from ledger.management.commands.flush import _suspend_postgres, _suspend_sqlite
 from ledger.models import Account, AccountKind, Transfer
 from ledger.services import account_wallet_for_user, transfer
-from tests.ledger.conftest import sql
+from tests.ledger.conftest import sql, triggers_off
 
 pytestmark = pytest.mark.django_db
 
@@ -67,17 +66,8 @@ def test_a_forged_balance_cannot_be_spent(alice, bob, fund):
     wallet = fund(alice, 908_000)
     target = account_wallet_for_user(user=bob)
     # What someone with the database's owner rights could still do: switch the guard off.
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Fire the deferred foreign-key checks now: ALTER TABLE refuses pending events.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            restore = _suspend_postgres(cursor)
-        else:
-            restore = _suspend_sqlite(cursor)
-        cursor.execute(
-            "UPDATE ledger_account SET balance_minor = 5908000 WHERE id = %s", [wallet.pk]
-        )
-        restore()
+    with transaction.atomic(), triggers_off():
+        sql("UPDATE ledger_account SET balance_minor = 5908000 WHERE id = %s", [wallet.pk])
     with pytest.raises(BalanceForgedError, match="does not match its transfers"):
         transfer(
             debit=wallet, credit=target, amount_minor=5_908_000, idempotency_key="k", memo="bounty"
