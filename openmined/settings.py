@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above sessions and auth, so it sees request.user on the way out, and above the body
+    # limit, so a 413 carries the headers too.
+    "openmined.security_headers.SecurityHeadersMiddleware",
     # Before anything that reads the body (CSRF reads request.POST).
     "openmined.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
