@@ -7,6 +7,7 @@ chart_stylesheet(); a test keeps the two equal), scoped to the chart's fixed id.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pygal
@@ -58,4 +59,5 @@ def accuracy_chart(campaign: Campaign) -> str:
 def chart_stylesheet() -> str:
     """The CSS pygal would have embedded in the chart: the content of static/charts.css."""
     svg = _render_with_fixed_id(_line_chart([(0, 500_000)], 900_000))
-    return "\n".join([*_STYLE.findall(svg), _TOOLTIP_RULE]) + "\n"
+    # The SVG is XML: its CSS arrives with > written as &gt;, which a .css file must not have.
+    return "\n".join([*map(html.unescape, _STYLE.findall(svg)), _TOOLTIP_RULE]) + "\n"
