@@ -30,7 +30,7 @@ if not SECRET_KEY:
             "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')`."
         )
     # Only ever used with DEBUG on, on a developer's machine.
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -210,7 +210,7 @@ if not CAPSULE_PASSPHRASE:
             "CAPSULE_PASSPHRASE is not set. With DEBUG=False the capsule's GPG key needs a "
             "passphrase: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE."
         )
-    CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105
+    CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105  # nosec B105
 
 # --- Paillier -------------------------------------------------------------------------------
 PAILLIER_KEY_BITS = env_int("PAILLIER_KEY_BITS", 2048)
