@@ -111,6 +111,8 @@ def _campaign_response(request: Request, campaign: Campaign, code: int = 200) ->
 class CampaignListCreateApi(APIView):
     """GET: campaigns you can see (?status=open). POST: create a draft (data scientists)."""
 
+    paginated = True  # GET answers {count, next, previous, results} (openmined/api_schema.py)
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Campaign.Status.choices, required=False)
 
@@ -312,6 +314,8 @@ class GradientOutputSerializer(serializers.Serializer):
 class GradientListSubmitApi(APIView):
     """GET: gradients (owner: all; miner: own). POST: submit one with an Idempotency-Key."""
 
+    paginated = True  # GET answers {count, next, previous, results} (openmined/api_schema.py)
+
     parser_classes = [BoundedJSONParser]
 
     class InputSerializer(serializers.Serializer):
@@ -332,6 +336,7 @@ class GradientListSubmitApi(APIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
+                {"type": "string", "pattern": r"\S"},
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="A key unique per gradient; a retry with the same key returns the "
