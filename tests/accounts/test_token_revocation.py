@@ -55,3 +55,26 @@ def test_after_revocation_the_password_trades_for_a_new_token(api, alice):
     assert response.status_code == 200
     assert response.json()["token"] != old
     assert Token.objects.filter(user=alice).count() == 1
+
+
+def test_a_password_the_operator_sets_in_the_admin_ends_the_token(client, operator, alice, bob):
+    alices, bobs = token_issue(user=alice).key, token_issue(user=bob).key
+    client.force_login(operator)
+    response = client.post(
+        f"/admin/auth/user/{alice.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert not _token_works(alices)
+    assert _token_works(bobs)
+
+
+def test_a_refused_admin_password_change_keeps_the_token(client, operator, alice):
+    key = token_issue(user=alice).key
+    client.force_login(operator)
+    response = client.post(
+        f"/admin/auth/user/{alice.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": "something else", "usable_password": "true"},
+    )
+    assert response.status_code == 200
+    assert _token_works(key)
