@@ -1,6 +1,7 @@
 """Operators see and edit profiles beside users, and can revoke a person's API tokens."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -31,6 +32,13 @@ class SonarUserAdmin(UserAdmin):
                 "their clients must sign in again.",
                 messages.SUCCESS,
             )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page; a password the operator sets also ends the person's API tokens."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            token_revoke_all(user=self.get_object(request, unquote(id)))
+        return response
 
 
 admin.site.unregister(User)

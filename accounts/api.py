@@ -102,12 +102,16 @@ class MeApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def patch(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        # A PATCH names only what changes: without pgp_public_key nothing does.
+        data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            profile_set_pgp_key(user=request.user, armored=data.validated_data["pgp_public_key"])
-        except PgpKeyError as exc:
-            raise ApiError(str(exc), code="invalid_pgp_key") from exc
+        if "pgp_public_key" in data.validated_data:
+            try:
+                profile_set_pgp_key(
+                    user=request.user, armored=data.validated_data["pgp_public_key"]
+                )
+            except PgpKeyError as exc:
+                raise ApiError(str(exc), code="invalid_pgp_key") from exc
         return Response(self.OutputSerializer(self._payload(request)).data)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from accounts.services import (
     profile_set_pgp_key,
     token_create,
     token_revoke,
+    token_revoke_all,
     user_role_add,
     user_role_drop,
     user_signup,
@@ -37,7 +39,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             roles=form.cleaned_data["roles"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)
         messages.success(request, f"Welcome, {user.username}.")
         return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
@@ -119,3 +121,12 @@ def token_revoke_page(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404(exc.detail) from exc
     messages.success(request, "Token revoked: it no longer works.")
     return redirect("accounts:tokens")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page; a new password also ends every API token issued under the old one."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        token_revoke_all(user=form.user)
+        return response

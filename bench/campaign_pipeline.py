@@ -1,20 +1,23 @@
 """What does the campaign pipeline add to evaluating a gradient? Prints one JSON object.
 
 A linear-regression campaign with d = 30 features, 1 000 validation rows (synthetic, fixed seed)
-and a 2048-bit key, in a throw-away SONAR_VAR_DIR with its own SQLite database. One worker: the
-evaluation runs in this process, as a Celery worker runs it.
+and a 2048-bit key, in a throw-away SONAR_VAR_DIR with its own SQLite database, and two real
+Celery workers on Redis, as in production: an evaluation worker (SONAR_ROLES=evaluation, no
+capsule secret) and a capsule worker (SONAR_ROLES=capsule), each its own process.
 
 - per_gradient_s: for each of `gradients` gradients (each computed by a mine on the then-current
   model, not timed), the time from submission to verdict through the whole pipeline:
-  `gradient_submit` (parse and validate the ciphertexts, store the blob, ledger entry) and
-  `campaign_evaluate_next` (campaign lock, blobs read back and re-hashed, homomorphic update,
-  capsule decrypt-and-score, version, payout and ledger entries). Median over the gradients.
+  `gradient_submit` here (parse and validate the ciphertexts, store the blob, ledger entry), then
+  the evaluation worker's advance (campaign lock, blobs read back and re-hashed, homomorphic
+  update), the capsule worker's decrypt-and-score, and the evaluation worker's decision (version,
+  payout and ledger entries), with the two hops through Redis. Median over the gradients.
 - floor_s: the parts no implementation can skip, timed alone in the same run on the same
   ciphertexts: the homomorphic update (`model.update`) plus `capsule.model_score` of its result.
   Median of as many repetitions.
 - ratio = per_gradient_s / floor_s; the target is at most 1.5.
 
-Run: .venv/bin/python bench/campaign_pipeline.py
+Run: .venv/bin/python bench/campaign_pipeline.py   (Redis on BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/15, which it empties first)
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ import io
 import json
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,17 +46,22 @@ KEY_BITS = 2048
 SEED = 20261128
 
 
+BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
 def _configure(var_dir: Path) -> None:
-    """A private var/ (SQLite, blobs, GPG homes), eager Celery and real 2048-bit keys."""
+    """A private var/ (SQLite, blobs, GPG homes), Redis, real workers and 2048-bit keys."""
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "GNUPGHOME",
+                 "CAPSULE_GNUPGHOME", "SONAR_ROLES"):  # fmt: skip
+        os.environ.pop(name, None)
     os.environ.update(
         SONAR_VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="openmined.settings",
         PAILLIER_KEY_BITS=str(KEY_BITS),
         PAILLIER_ALLOW_INSECURE_KEYS="False",
         LOG_LEVEL="WARNING",
+        CELERY_BROKER_URL=BROKER,
     )
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "GNUPGHOME", "CAPSULE_GNUPGHOME"):
-        os.environ.pop(name, None)
     sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
@@ -68,13 +78,58 @@ def _csv(X: np.ndarray, y: np.ndarray) -> bytes:
     return out.getvalue().encode()
 
 
+def _worker(var_dir: Path, role: str, queues: str) -> subprocess.Popen:
+    env = {**os.environ, "SONAR_ROLES": role}
+    if role != "capsule":
+        env.pop("CAPSULE_PASSPHRASE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "openmined", "worker", "-Q", queues,
+         "--concurrency", "1", "--hostname", f"bench-{role}@localhost", "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=(var_dir / f"{role}.log").open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def _wait_for_workers(names: set[str], timeout: float = 120) -> None:
+    from openmined.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = {name for reply in app.control.ping(timeout=0.5) for name in reply}
+        if names <= answered:
+            return
+    raise RuntimeError(f"workers {sorted(names)} did not answer within {timeout}s")
+
+
 def main() -> None:
+    import redis
+
     var_dir = Path(tempfile.mkdtemp(prefix="sonar-bench-pipeline-"))
+    workers: list[subprocess.Popen] = []
     try:
+        redis.Redis.from_url(BROKER).flushdb()
         _configure(var_dir)
+        workers = [
+            _worker(var_dir, "evaluation", "evaluation,default"),
+            _worker(var_dir, "capsule", "capsule"),
+        ]
+        _wait_for_workers({"bench-evaluation@localhost", "bench-capsule@localhost"})
         print(json.dumps(_run()))
     finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _wait(predicate, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not answer in time")
+        time.sleep(0.005)
+    return value
 
 
 def _run() -> dict:
@@ -113,6 +168,8 @@ def _run() -> dict:
     )
     services.campaign_validation_data_upload(campaign=campaign, user=owner, data=_csv(X_val, y_val))
     services.campaign_launch(campaign_id=campaign.id, user=owner)
+    _wait(lambda: Campaign.objects.get(pk=campaign.id).status == "open")
+    campaign.refresh_from_db()
     model = services.campaign_model(campaign)
     public_key = capsule.public_key_for(campaign_id=campaign.id)
     statistics_mine = model.sufficient_statistics(X_mine, y_mine)
@@ -147,10 +204,9 @@ def _run() -> dict:
             gradient=body,
             idempotency_key=str(uuid.uuid4()),
         )
-        services.campaign_evaluate_next(campaign_id=campaign.id)
+        _wait(lambda s=submission.pk: GradientSubmission.objects.filter(
+            pk=s, status__in=["accepted", "rejected"]).exists())  # fmt: skip
         pipeline.append(time.perf_counter() - start)
-        verdict = GradientSubmission.objects.get(pk=submission.pk)
-        assert verdict.status in ("accepted", "rejected"), verdict.status
 
     final = Campaign.objects.get(pk=campaign.id)
     per_gradient = statistics.median(pipeline)

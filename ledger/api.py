@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -130,7 +129,11 @@ class WalletApi(APIView):
 
     @extend_schema(
         responses={200: OutputSerializer},
-        parameters=[OpenApiParameter("page", OpenApiTypes.INT, description="Transfers page.")],
+        parameters=[
+            OpenApiParameter(
+                "page", {"type": "integer", "minimum": 1}, description="Transfers page."
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         account = account_wallet_for_user(user=request.user)
@@ -181,7 +184,7 @@ class WalletDepositApi(APIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": r"\S"},
                 OpenApiParameter.HEADER,
                 required=True,
                 description="Any unique string; a retry with the same key deposits only once.",
@@ -280,8 +283,14 @@ class LedgerEntriesApi(APIView):
     @extend_schema(
         responses={200: OutputSerializer},
         parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Last seq you have (0)."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="At most 1000 (100)."),
+            OpenApiParameter(
+                "after", {"type": "integer", "minimum": 0}, description="Last seq you have (0)."
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ENTRIES_PAGE},
+                description="At most 1000 (100).",
+            ),
         ],
         auth=[],
     )
@@ -353,7 +362,11 @@ class LedgerCheckpointsApi(APIView):
 
     @extend_schema(
         responses={200: OutputSerializer},
-        parameters=[OpenApiParameter("after", OpenApiTypes.INT, description="A tree size (0).")],
+        parameters=[
+            OpenApiParameter(
+                "after", {"type": "integer", "minimum": 0}, description="A tree size (0)."
+            )
+        ],
         auth=[],
     )
     def get(self, request: Request) -> Response:
@@ -391,8 +404,8 @@ class LedgerInclusionProofApi(APIView):
     @extend_schema(
         responses={200: OutputSerializer},
         parameters=[
-            OpenApiParameter("seq", OpenApiTypes.INT, required=True),
-            OpenApiParameter("size", OpenApiTypes.INT, required=True),
+            OpenApiParameter("seq", {"type": "integer", "minimum": 1}, required=True),
+            OpenApiParameter("size", {"type": "integer", "minimum": 1}, required=True),
         ],
         auth=[],
     )
@@ -421,8 +434,8 @@ class LedgerConsistencyProofApi(APIView):
     @extend_schema(
         responses={200: OutputSerializer},
         parameters=[
-            OpenApiParameter("first", OpenApiTypes.INT, required=True),
-            OpenApiParameter("second", OpenApiTypes.INT, required=True),
+            OpenApiParameter("first", {"type": "integer", "minimum": 1}, required=True),
+            OpenApiParameter("second", {"type": "integer", "minimum": 1}, required=True),
         ],
         auth=[],
     )

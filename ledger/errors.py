@@ -15,6 +15,10 @@ class InsufficientFundsError(LedgerError):
     """A transfer would take an account below zero."""
 
 
+class BalanceForgedError(LedgerError):
+    """An account's stored balance is not the sum of its transfers: nothing may be spent from it."""
+
+
 class IdempotencyConflictError(LedgerError):
     """An idempotency key was reused for a different transfer."""
 

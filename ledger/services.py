@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,6 +31,7 @@ from ledger.canonical import (
     transfer_payload,
 )
 from ledger.errors import (
+    BalanceForgedError,
     BlobIntegrityError,
     BlobNotFoundError,
     BlobTooLargeError,
@@ -51,6 +54,8 @@ from ledger.models import (
 )
 from ledger.selectors import account_balance, entry_leaf_hashes
 from ledger.signing import platform_sign
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "account_balance",
@@ -477,6 +482,15 @@ def _transfer_by_key(idempotency_key: str) -> Transfer | None:
     )
 
 
+def _balance_from_transfers(account: Account) -> int:
+    """What the account holds according to its transfers alone."""
+    totals = Transfer.objects.filter(Q(credit_id=account.pk) | Q(debit_id=account.pk)).aggregate(
+        credited=Coalesce(Sum("amount_minor", filter=Q(credit_id=account.pk)), 0),
+        debited=Coalesce(Sum("amount_minor", filter=Q(debit_id=account.pk)), 0),
+    )
+    return totals["credited"] - totals["debited"]
+
+
 @transaction.atomic
 def _transfer_locked(
     *,
@@ -500,6 +514,19 @@ def _transfer_locked(
         .order_by("pk")
     }
     source, target = locked[debit.pk], locked[credit.pk]
+    if source.kind != AccountKind.EXTERNAL:
+        # Spend only what the transfers say the account holds: a balance raised behind the
+        # ledger's back (triggers disabled, a restored backup) must not buy anything.
+        earned = _balance_from_transfers(source)
+        if earned != source.balance_minor:
+            logger.error(
+                "Account %s stores %d but its transfers sum to %d; spending refused.",
+                source.public_id, source.balance_minor, earned,
+            )  # fmt: skip
+            raise BalanceForgedError(
+                f"Account {source.public_id}'s balance does not match its transfers; nothing "
+                "was transferred. The operator must run `manage.py ledger_verify`."
+            )
     if source.kind != AccountKind.EXTERNAL and source.balance_minor < amount_minor:
         raise InsufficientFundsError(
             f"Account {source.public_id} holds {_format_minor(source.balance_minor)}; "
@@ -509,12 +536,9 @@ def _transfer_locked(
         amount_minor=amount_minor, debit=source, credit=target, memo=memo
     )
     entry = _append(head, kind=kind, payload_json=payload_json, campaign_id=campaign_id)
-    # Both balances in one statement. The CHECK constraint ledger_account_no_overdraft backs
-    # the test above in the database.
-    Account.objects.filter(pk__in=[source.pk, target.pk]).update(
-        balance_minor=F("balance_minor")
-        + Case(When(pk=source.pk, then=Value(-amount_minor)), default=Value(amount_minor))
-    )
+    # Inserting the transfer moves both balances: a database trigger does it (migration 0005),
+    # and refuses any other change of a balance. The CHECK constraint
+    # ledger_account_no_overdraft backs the test above in the database.
     created = Transfer.objects.create(
         idempotency_key=idempotency_key,
         debit=source,

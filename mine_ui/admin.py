@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from mine_ui.models import Contribution, Dataset, DatasetRow, Mine, MinePolicy, PrivacyBudget
 from mine_ui.services import policy_update
+from mine_ui.sonar_address import sonar_address_check
 from openmined.admin import ReadOnlyModelAdmin
 from openmined.money import format_minor
 
@@ -26,6 +27,9 @@ class MineAdminForm(forms.ModelForm):
     class Meta:
         model = Mine
         fields = ("owner", "name", "sonar_url", "payout_account")
+
+    def clean_sonar_url(self) -> str:
+        return sonar_address_check(self.cleaned_data.get("sonar_url") or "")
 
     def save(self, commit: bool = True) -> Mine:
         mine = super().save(commit=False)

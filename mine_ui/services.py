@@ -9,13 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from adapters import AdapterError, AdapterRowsError, BadRow, Schema, SchemaError, read_table
 from adapters.readers import Source
 from mine_ui.models import Contribution, Dataset, DatasetRow, Mine, MinePolicy, PrivacyBudget
 from mine_ui.policy import Decision, policy_decide
+from mine_ui.sonar_address import sonar_address_check
 
 ROW_BATCH = 2000
 _PAYOUT_ACCOUNT = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -51,19 +51,6 @@ def _payout_account_check(payout_account: str) -> str:
     return account
 
 
-def _sonar_url_check(sonar_url: str) -> str:
-    url = sonar_url.strip()
-    if url:
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            raise ValidationError(
-                f"'{url}' is not a Sonar address; use e.g. https://sonar.example.org, or leave "
-                "it blank for this platform."
-            ) from None
-    return url.rstrip("/")
-
-
 @transaction.atomic
 def mine_create(
     *, owner: User, name: str, payout_account: str, sonar_url: str = "", api_token: str = ""
@@ -80,7 +67,7 @@ def mine_create(
         owner=owner,
         name=name,
         payout_account=_payout_account_check(payout_account),
-        sonar_url=_sonar_url_check(sonar_url),
+        sonar_url=sonar_address_check(sonar_url),
         api_token=api_token.strip(),
     )
     MinePolicy.objects.create(mine=mine)

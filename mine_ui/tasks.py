@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 
 from mine_ui.mining import mine_train_once, mining_client
 from mine_ui.models import Mine
+from mine_ui.sonar_address import sonar_address_check
 from pysonar import RetryPolicy, SonarError, SonarUnavailable
 
 logger = logging.getLogger(__name__)
@@ -21,6 +23,13 @@ def mine_train_task(mine_id: int) -> int:
     """One mining pass of one mine; return how many contributions it touched."""
     mine = Mine.objects.select_related("owner").filter(pk=mine_id).first()
     if mine is None:
+        return 0
+    try:
+        # Checked again at every pass: the operator's allow-list or the name's addresses may
+        # have changed since the address was saved.
+        sonar_address_check(mine.sonar_url)
+    except ValidationError as exc:
+        logger.error("Mine %s: its Sonar address is refused: %s", mine_id, " ".join(exc.messages))
         return 0
     try:
         return len(mine_train_once(mine=mine, client=mining_client(mine=mine, retry=TASK_RETRY)))

@@ -53,11 +53,14 @@ if not SECRET_KEY:
             "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')`."
         )
     # Only ever used with DEBUG on, on a developer's machine.
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105  # nosec B105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Other Sonar hosts a mine hosted here may poll (comma-separated host names); they must resolve
+# to public addresses. Empty: hosted mines mine for this platform only.
+MINE_SONAR_ALLOWED_HOSTS = env_list("MINE_SONAR_ALLOWED_HOSTS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,12 +85,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above sessions and auth, so it sees request.user on the way out, and above the body
+    # limit, so a 413 carries the headers too.
+    "openmined.security_headers.SecurityHeadersMiddleware",
+    # Before anything that reads the body (CSRF reads request.POST).
+    "openmined.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "openmined.api_paths.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.login_throttle.LoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -140,6 +149,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Counts failed sign-ins (page, admin, API) per address and per username in the shared cache.
+AUTHENTICATION_BACKENDS = ["accounts.login_throttle.ThrottledModelBackend"]
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 10)
+LOGIN_FAILURE_WINDOW_S = env_int("LOGIN_FAILURE_WINDOW_S", 15 * 60)
+# How many reverse proxies in front of the platform append to X-Forwarded-For. 0: the client
+# is REMOTE_ADDR and X-Forwarded-For is ignored (a client can write anything there).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Tokens older than this are refused; a client trades its password for a new one.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
 
@@ -172,6 +189,42 @@ BLOB_MAX_BYTES = env_int("BLOB_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024 * 1024)
 # The largest file the Mine page imports (bigger ones go through `manage.py mine_import`).
 MINE_UPLOAD_MAX_BYTES = env_int("MINE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+
+# Uploaded files above this size go to a temporary file on disk instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+
+# --- Request bodies (openmined/request_limits.py) -------------------------------------------
+# Checked before anything parses a body: parsing costs many times the body's size in memory.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+# Login, signup, password change and the API's token endpoint.
+AUTH_BODY_MAX_BYTES = env_int("AUTH_BODY_MAX_BYTES", 16 * 1024)
+# One encrypted gradient in JSON (hex ciphertexts): MAX_GRADIENT_BYTES plus the JSON around it.
+GRADIENT_BODY_MAX_BYTES = env_int("GRADIENT_BODY_MAX_BYTES", 20 * 1024 * 1024)
+# The validation CSV, for the API and the new-campaign page alike; its body may also hold the
+# form's other fields.
+VALIDATION_DATA_MAX_BYTES = env_int("VALIDATION_DATA_MAX_BYTES", 10 * 1024 * 1024)
+VALIDATION_BODY_MAX_BYTES = VALIDATION_DATA_MAX_BYTES + 256 * 1024
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
+
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every process (the login throttle counts in it): Redis when CACHE_URL or REDIS_URL
+# is set, else files under var/, which every process on one machine sees too.
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL {CACHE_URL!r} is not a Redis URL (expected e.g. redis://127.0.0.1:6379/2)."
+        )
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- GPG ------------------------------------------------------------------------------------
 # The platform's own key signs ledger checkpoints; its public half is served at /api/ledger/key/.
@@ -221,8 +274,6 @@ SONAR_DEMO_CREDIT_MINOR = env_int("SONAR_DEMO_CREDIT_MINOR", 1_000_000)
 SONAR_CURRENCY = env_str("SONAR_CURRENCY", "USD")
 # An open campaign with no accepted gradient for this long says "stalled since ..." on its page.
 SONAR_STALLED_AFTER_S = env_int("SONAR_STALLED_AFTER_S", 3600)
-# The largest validation file the "new campaign" page takes (it waits on the server for step 2).
-SONAR_VALIDATION_UPLOAD_MAX_BYTES = env_int("SONAR_VALIDATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Fault injection for the test suite only: hold each evaluation step (advance, score, decide)
 # named in SONAR_EVALUATION_PAUSE_STEPS this long before it commits, so a test can SIGKILL a
 # worker mid-step. Refused outside DEBUG.
@@ -286,7 +337,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "openmined.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
@@ -295,6 +346,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "openmined.api_schema.SonarAutoSchema",
     "EXCEPTION_HANDLER": "openmined.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "20/min")},
+    # DRF's throttles trust X-Forwarded-For only as far as the operator's proxies write it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenMined Sonar API",

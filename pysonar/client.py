@@ -164,6 +164,8 @@ class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
                     files=files,
                     headers=headers,
                     timeout=self.timeout,
+                    # A redirect would carry the token (and a gradient) to another address.
+                    allow_redirects=False,
                 )
             except (
                 requests.ConnectionError,
@@ -179,6 +181,14 @@ class SonarClient(AccountMethods, MineMethods, EventMethods, PublicMethods):
                 status = 0
             else:
                 status = response.status_code
+                if 300 <= status < 400:
+                    raise SonarError(
+                        status,
+                        "redirect",
+                        f"Sonar answered {method} {urlsplit(url).path} with a redirect to "
+                        f"{response.headers.get('Location', 'nowhere')!r}; clients do not follow "
+                        "redirects. Give the final address as the Sonar URL.",
+                    )
                 if status < 400:
                     return response
                 if status == 401 and authenticated and self._password and not relogged_in:

@@ -27,8 +27,6 @@ from sonar_ui.parsers import (
 )
 from syft import keys, wire
 
-MAX_VALIDATION_BYTES = 50 * 1024 * 1024
-
 
 def _fraction(value: int | None) -> float | None:
     return None if value is None else value / PPM
@@ -138,6 +136,8 @@ def _campaign_response(request: Request, campaign: Campaign, code: int = 200) ->
 class CampaignListCreateApi(APIView):
     """GET: campaigns you can see (?status=open). POST: create a draft (data scientists)."""
 
+    paginated = True  # GET answers {count, next, previous, results} (openmined/api_schema.py)
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=Campaign.Status.choices, required=False)
 
@@ -238,13 +238,7 @@ class ValidationDataUploadApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size > MAX_VALIDATION_BYTES:
-            raise ApiError(
-                f"The validation file is {upload.size} bytes; at most {MAX_VALIDATION_BYTES} "
-                "are accepted.",
-                code="payload_too_large",
-                status_code=413,
-            )
+        services.validation_data_check_size(size=upload.size)
         summary = services.campaign_validation_data_upload(
             campaign=campaign, user=request.user, data=upload.read()
         )
@@ -358,6 +352,8 @@ class GradientListSubmitApi(APIView):
     sent with Content-Encoding: gzip.
     """
 
+    paginated = True  # GET answers {count, next, previous, results} (openmined/api_schema.py)
+
     parser_classes = [GradientJSONParser, GradientBinaryParser]
 
     class InputSerializer(serializers.Serializer):
@@ -394,6 +390,7 @@ class GradientListSubmitApi(APIView):
         + [
             OpenApiParameter(
                 "Idempotency-Key",
+                {"type": "string", "pattern": r"\S"},
                 location=OpenApiParameter.HEADER,
                 required=True,
                 description="A key unique per gradient; a retry with the same key returns the "

@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 
 from adapters.schema import FIELD_TYPES, OUTPUT_TYPES
+from openmined.parsers import json_loads_bounded
 from sonar_ui.models import Algorithm, Campaign, GradientSubmission
 
 # One line each, shown beside the choice: what the algorithm predicts and what target it needs.
@@ -46,11 +47,13 @@ class JsonListField(forms.CharField):
         if not text:
             return None
         try:
-            parsed = json.loads(text)
+            parsed = json_loads_bounded(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"This is not valid JSON: {exc.msg} at line {exc.lineno}."
             ) from exc
+        except ValueError as exc:
+            raise forms.ValidationError(f"This is not usable JSON: {exc}.") from exc
         if not isinstance(parsed, list):
             raise forms.ValidationError("Give a JSON list of numbers, e.g. [0.1, -0.2, 0].")
         return parsed

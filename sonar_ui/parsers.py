@@ -6,7 +6,6 @@ memory and answers 413 instead of filling the server's memory.
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import IO, Any
 
@@ -14,6 +13,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, JSONParser
 
 from openmined.api_errors import ApiError
+from openmined.parsers import JsonTooDeepError, json_loads_bounded
 
 BINARY_GRADIENT_MEDIA_TYPE = "application/vnd.sonar.gradient"
 # The decoded body (JSON hex or binary) may be no larger; the JSON form of a gradient is about
@@ -85,9 +85,13 @@ class GradientJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None) -> Any:  # type: ignore[override]
         body = request_body(stream, parser_context)
         try:
-            return json.loads(body.decode("utf-8"))
+            return json_loads_bounded(body.decode("utf-8"))
+        except JsonTooDeepError as exc:
+            raise ParseError(str(exc), code="invalid_json") from None
         except (UnicodeDecodeError, ValueError) as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(
+                f"The body is not valid JSON ({exc}); send a JSON document.", code="invalid_json"
+            ) from None
 
 
 class GradientBinaryParser(BaseParser):

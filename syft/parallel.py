@@ -94,15 +94,19 @@ def _may_start_processes() -> bool:
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """Fork where the platform has it, else spawn.
+    """A forkserver where the platform has one, else spawn; never a plain fork.
 
-    Workers only run syft's arithmetic on pickled integers, so fork's copy of the parent
-    is safe (CPython holds the import lock across fork) and, unlike spawn and forkserver,
-    it does not re-import the caller's __main__, which breaks scripts without a
-    `if __name__ == "__main__":` guard.
+    A fork copies only the calling thread: a lock another thread holds at that moment (a
+    Playwright or gunicorn thread, a logging handler, an executor's queue) stays held forever
+    in the child, which then hangs on its call queue. The fork server is a single-threaded
+    process started once, with syft already imported, so its children start fast and clean.
     """
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["syft.multiexp"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _pools(workers: int) -> tuple[ProcessPoolExecutor | None, ThreadPoolExecutor]:

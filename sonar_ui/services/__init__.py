@@ -25,6 +25,7 @@ from sonar_ui.services.campaigns import (
     campaign_validation_data_upload,
     campaigns_expire,
     fraction_to_ppm,
+    validation_data_check_size,
 )
 from sonar_ui.services.drafts import (
     campaign_create_from_upload,
@@ -77,6 +78,7 @@ __all__ = [
     "scoring_enqueue",
     "settlement_enqueue",
     "upload_max_bytes",
+    "validation_data_check_size",
     "validation_upload_create",
     "validation_upload_get_owned",
 ]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -173,11 +174,24 @@ def owned_draft(campaign: Campaign, user: User) -> None:
         )
 
 
+def validation_data_check_size(*, size: int) -> None:
+    """One cap for the validation file, whether it came through the API or the page."""
+    limit = settings.VALIDATION_DATA_MAX_BYTES
+    if size > limit:
+        raise CampaignError(
+            f"The validation file is {size:,} bytes; at most {limit:,} are accepted. "
+            "Upload a sample of your validation set that fits.",
+            code="payload_too_large",
+            status_code=413,
+        )
+
+
 def campaign_validation_data_upload(
     *, campaign: Campaign, user: User, data: bytes, adapter: str = "csv"
 ) -> capsule.ValidationSummary:
     """Hand the validation set to the capsule (the owner, while the campaign is a draft)."""
     owned_draft(campaign, user)
+    validation_data_check_size(size=len(data))
     try:
         return capsule.validation_data_store(
             campaign_id=campaign.id,

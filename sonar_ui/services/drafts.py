@@ -39,7 +39,8 @@ UPLOAD_MAX_AGE = timedelta(hours=24)
 
 
 def upload_max_bytes() -> int:
-    return getattr(settings, "SONAR_VALIDATION_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    """The one validation-file cap, for the page and the API alike (VALIDATION_DATA_MAX_BYTES)."""
+    return settings.VALIDATION_DATA_MAX_BYTES
 
 
 def _adapter_for(filename: str) -> str:

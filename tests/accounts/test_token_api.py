@@ -61,12 +61,12 @@ def test_a_missing_field_is_named_in_the_error(api, db):
     assert "password" in body["detail"]
 
 
-def test_malformed_json_gets_a_400_parse_error(api, db):
+def test_malformed_json_gets_a_400_invalid_json(api, db):
     response = api.post(
         "/api/auth/token/", data='{"username": "alice",', content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["error"] == "parse_error"
+    assert response.json()["error"] == "invalid_json"
 
 
 def test_a_wrong_content_type_gets_415(api, db):

@@ -96,10 +96,20 @@ def page(browser, live_server, requests_seen) -> Iterator:
     context.set_default_timeout(10_000)
     expect.set_options(timeout=10_000)
     tab = context.new_page()
+    # Chromium reports each thing the Content-Security-Policy blocked on the console.
+    blocked: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield tab
     finally:
         context.close()
+    # Every page must pass its own Content-Security-Policy: nothing inline, nothing blocked.
+    assert blocked == []
     # Every page must work offline: a fetch from elsewhere is a defect wherever it happens.
     assert off_server(requests_seen, live_server.url) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +20,24 @@ INPUT_SCHEMA = [
 ]
 OUTPUT_SCHEMA = [{"name": "diabetic", "type": "bool"}]
 CSV = b"age,bmi,region,diabetic\n31,22.5,north,false\n45,30.1,south,true\n52,27.0,north,true\n"
+
+
+# A public address standing in for the remote Sonar these tests name (no DNS in CI).
+REMOTE_SONAR_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def remote_sonar_allowed(settings, monkeypatch):
+    """The operator allows sonar.example.org, and it resolves to a public address."""
+    settings.MINE_SONAR_ALLOWED_HOSTS = ["sonar.example.org"]
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "sonar.example.org":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (REMOTE_SONAR_ADDRESS, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr("mine_ui.sonar_address.socket.getaddrinfo", getaddrinfo)
 
 
 def open_campaign(**changes: object) -> dict:

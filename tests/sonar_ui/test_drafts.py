@@ -63,7 +63,7 @@ def test_json_and_json_lines_files_are_inferred_like_csv(alice, filename, data):
 
 
 def test_a_file_over_the_size_limit_is_refused_and_not_kept(alice, settings):
-    settings.SONAR_VALIDATION_UPLOAD_MAX_BYTES = 20
+    settings.VALIDATION_DATA_MAX_BYTES = 20
 
     with pytest.raises(CampaignError, match="the limit is 20"):
         services.validation_upload_create(owner=alice, filename="risk.csv", data=SMALL_CSV)

@@ -274,7 +274,7 @@ def test_the_campaign_list_costs_the_same_queries_for_5_or_40_campaigns(
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(alice, settings):
-    settings.SONAR_VALIDATION_UPLOAD_MAX_BYTES = 50
+    settings.VALIDATION_DATA_MAX_BYTES = 50
 
     response = upload_file(client_for(alice))
 

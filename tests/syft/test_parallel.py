@@ -1,9 +1,13 @@
 import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from syft import encrypted as encrypted_module
+from syft import parallel
 from syft.encrypted import EncryptedArray, plaintext_matvec
 from syft.errors import SyftError
 from syft.parallel import get_workers, set_workers
@@ -65,3 +69,40 @@ def test_daemonic_processes_compute_in_process_instead_of_starting_a_pool(pailli
     child.join(timeout=60)
     assert child.exitcode == 0
     assert ciphertexts == plaintext_matvec(matrix, weights).ciphertexts
+
+
+_POOL_WITH_A_BUSY_THREAD = """
+import threading, time
+from syft.parallel import run_in_processes, set_workers, shutdown_pools
+from tests.syft import lock_holder
+
+held = threading.Event()
+def hold_lock_forever():
+    with lock_holder.LOCK:
+        held.set()
+        time.sleep(3600)
+
+threading.Thread(target=hold_lock_forever, daemon=True).start()
+held.wait()
+set_workers(2)
+print(run_in_processes(lock_holder.double_under_lock, [(1,), (2,), (3,)]))
+shutdown_pools()
+"""
+
+
+def test_the_process_pool_works_while_another_thread_holds_a_lock():
+    # A plain fork would copy the held lock into every child, which would then wait forever
+    # on it: this is how the suite hung after the browser tests had started their threads.
+    completed = subprocess.run(
+        [sys.executable, "-c", _POOL_WITH_A_BUSY_THREAD],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[2, 4, 6]"
+
+
+def test_the_process_pool_never_uses_a_plain_fork():
+    assert parallel._mp_context().get_start_method() in {"forkserver", "spawn"}

@@ -41,7 +41,8 @@ from mine_ui.policy import money
 from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
 from pysonar import SonarClient, SonarError
 
-DEMO_PASSWORD = "sonar-demo-password"  # noqa: S105 - documented: the demo's users are public
+# Documented: the demo's users are public.
+DEMO_PASSWORD = "sonar-demo-password"  # noqa: S105  # nosec B105
 SCIENTIST = "demo-scientist"
 MINERS = ("demo-miner-1", "demo-miner-2", "demo-miner-3")
 MINE_NAME = "demo mine"
