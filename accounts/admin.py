@@ -51,3 +51,14 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "pgp_fingerprint")
     readonly_fields = ("pgp_fingerprint", "created_at")
     autocomplete_fields = ("user",)
+
+
+# API tokens are accounts.ApiToken (hashed, named, expiring); DRF's own token table only held the
+# tokens the migration moved over, and its admin would list raw secrets. Revoke tokens with the
+# "Revoke API tokens" action on people instead.
+try:
+    from rest_framework.authtoken.models import TokenProxy
+
+    admin.site.unregister(TokenProxy)
+except (ImportError, admin.sites.NotRegistered):
+    pass

@@ -15,6 +15,8 @@ capsule secret) and a capsule worker (SONAR_ROLES=capsule), each its own process
   ciphertexts: the homomorphic update (`model.update`) plus `capsule.model_score` of its result.
   Median of as many repetitions.
 - ratio = per_gradient_s / floor_s; the target is at most 1.5.
+- launch_s: from the launch request to the campaign being open (the capsule makes the key pair,
+  encrypts and scores v0; Sonar escrows), through both workers.
 
 Run: .venv/bin/python bench/campaign_pipeline.py   (Redis on BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/15, which it empties first)
@@ -167,8 +169,10 @@ def _run() -> dict:
         learning_rate=0.02,
     )
     services.campaign_validation_data_upload(campaign=campaign, user=owner, data=_csv(X_val, y_val))
+    launch_started = time.perf_counter()
     services.campaign_launch(campaign_id=campaign.id, user=owner)
     _wait(lambda: Campaign.objects.get(pk=campaign.id).status == "open")
+    launch_s = time.perf_counter() - launch_started
     campaign.refresh_from_db()
     model = services.campaign_model(campaign)
     public_key = capsule.public_key_for(campaign_id=campaign.id)
@@ -216,6 +220,7 @@ def _run() -> dict:
         "d": D,
         "gradients": GRADIENTS,
         "key_bits": KEY_BITS,
+        "launch_s": round(launch_s, 3),
         "per_gradient_s": round(per_gradient, 4),
         "floor_s": round(floor_s, 4),
         "ratio": round(per_gradient / floor_s, 3),

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_is_miner
 from mine_ui import selectors
+from mine_ui.earnings import mine_earnings
 from mine_ui.models import BUDGET_DIGITS, CONTRIBUTION_STATUSES, Mine
 from mine_ui.services import budget_set, mine_create, policy_update
 from openmined.api_errors import ApiError
@@ -34,16 +35,23 @@ class MineDetailOutputSerializer(MineOutputSerializer):
     datasets = serializers.IntegerField(help_text="How many datasets the mine holds.")
     contributions = serializers.IntegerField(help_text="Gradients it submitted (not skips).")
     earnings_minor = serializers.IntegerField(help_text="What its accepted gradients earned.")
+    earnings_settled_minor = serializers.IntegerField(help_text="Of that, paid into the wallet.")
+    earnings_unsettled_minor = serializers.IntegerField(
+        help_text="Of that, promised: paid when the campaign settles."
+    )
 
 
 def _mine_detail(mine: Mine) -> dict:
+    earned = mine_earnings(mine=mine)
     return {
         **MineOutputSerializer(mine).data,
         "datasets": selectors.dataset_list_for_mine(mine=mine).count(),
         "contributions": selectors.contribution_list_for_mine(mine=mine)
         .filter(status__in=("submitted", "accepted", "rejected"))
         .count(),
-        "earnings_minor": selectors.mine_earnings_minor(mine=mine),
+        "earnings_minor": earned.settled_minor + earned.unsettled_minor,
+        "earnings_settled_minor": earned.settled_minor,
+        "earnings_unsettled_minor": earned.unsettled_minor,
     }
 
 

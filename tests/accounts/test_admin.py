@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_the_operator_revokes_bobs_token_and_bobs_client_is_refused(
     assert "Revoked 1 API token(s) of bob" in page.content.decode()
     assert bobs_client.get("/api/me/").status_code == 401
     assert alices_client.get("/api/me/").status_code == 200  # only the selected person's
-    assert Token.objects.filter(user=alice).exists()
+    assert ApiToken.objects.filter(user=alice).exists()
 
 
 def test_mallory_cannot_revoke_tokens(client, mallory, bob, api_as):

@@ -39,7 +39,7 @@ def test_mine_policy_shows_the_policy_and_the_default_budget(bob_mine):
     shown = run("mine_policy", "--mine", bob_mine.name)
     assert "state:                      participating automatically" in shown
     assert "privacy budget:             ε 0 spent of 10, δ 0 of 0.00001" in shown
-    assert "each contribution spends:   ε 1, δ 0.000001" in shown
+    assert "each contribution spends:   ε 3, δ 0.000001" in shown
 
 
 def test_mine_policy_sets_policy_and_budget_together(bob_mine):

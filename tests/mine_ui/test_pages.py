@@ -190,7 +190,7 @@ def test_open_campaigns_show_each_verdict_and_its_reason(client, bob, bob_datase
     assert '<span class="verdict-joins">will join</span>' in page
     assert "matches dataset &#x27;patients&#x27; (3 rows)" in page
     assert "won't join</span> (schema)" in page
-    assert "ε 1 each; up to ε 10 over 10 more" in page
+    assert "ε 3 each; up to ε 9 over 3 more" in page
 
 
 def test_open_campaigns_say_plainly_when_sonar_does_not_answer(client, bob, bob_mine, sonar):

@@ -62,7 +62,7 @@ def test_mine_status_gives_each_open_campaign_its_verdict_and_cost(platform, ope
     shown = run("mine_status", "--mine", "cellar")
     assert "1 open campaign on" in shown and "joins 0" in shown
     assert f"WON'T (schema) campaign {open_campaign['id']} 'diabetes'" in shown
-    assert "privacy: ε 1 per contribution, up to ε 10 over 10 more" in shown
+    assert "privacy: ε 3 per contribution, up to ε 9 over 3 more" in shown
 
     dataset_import(
         mine=mine, name="rows", source=platform.task.mine_csvs[0], adapter="csv",

@@ -61,10 +61,14 @@ def queued_mode():
         app.conf.task_always_eager = True
 
 
-def test_queue_lengths_are_read_from_redis_when_tasks_are_queued(queued_mode, db):
+def test_queue_lengths_are_read_from_redis_when_tasks_are_queued(queued_mode, db, settings):
+    from urllib.parse import urlsplit, urlunsplit
+
     import redis
 
-    url = settings.CELERY_BROKER_URL
+    # A Redis database no test worker consumes: a live worker would take the fake messages.
+    url = urlunsplit(urlsplit(settings.CELERY_BROKER_URL)._replace(path="/15"))
+    settings.CELERY_BROKER_URL = url
     if not _redis_reachable(url):
         skip_or_fail(f"Redis is not reachable at {url}")
     broker = redis.Redis.from_url(url)
