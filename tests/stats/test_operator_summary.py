@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 import pytest
-from django.conf import settings
 from django.utils.html import strip_tags
 
 from ledger.checks import ledger_check_run
