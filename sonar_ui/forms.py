@@ -90,6 +90,18 @@ class CampaignTermsForm(forms.Form):
     target_accuracy = forms.FloatField(
         min_value=0.01, max_value=100, initial=90, help_text="Percent (R² for regression)."
     )
+    payout_basis = forms.ChoiceField(
+        label="How each accepted gradient is paid",
+        choices=[
+            ("target", "(accuracy gained ÷ target accuracy) × bounty: the seed's rule; what is "
+             "left when the target is reached comes back to you"),
+            ("gap", "(accuracy gained ÷ (target − starting accuracy)) × bounty: reaching the "
+             "target spends the whole bounty"),
+        ],
+        initial="target",
+        required=False,  # left out: the seed's rule
+        widget=forms.RadioSelect,
+    )  # fmt: skip
     learning_rate = forms.FloatField(min_value=0.000001, max_value=100, initial=0.5)
     min_other_accepted = forms.IntegerField(
         label="Turns between a mine's gradients",
@@ -123,6 +135,7 @@ class CampaignTermsForm(forms.Form):
             "target_accuracy": data["target_accuracy"] / 100,
             "learning_rate": data["learning_rate"],
             "min_other_accepted": data["min_other_accepted"],
+            "payout_basis": data.get("payout_basis") or "target",
             "claimed_start_accuracy": None if claimed is None else claimed / 100,
             "deadline": data.get("deadline"),
             "initial_weights": data.get("initial_weights"),
@@ -138,6 +151,7 @@ class CampaignTermsForm(forms.Form):
             "target_accuracy": campaign.target_accuracy_ppm / 10_000,
             "learning_rate": campaign.learning_rate,
             "min_other_accepted": campaign.min_other_accepted,
+            "payout_basis": campaign.payout_basis,
             "claimed_start_accuracy": None if claimed is None else claimed / 10_000,
             "deadline": campaign.deadline,
             "initial_weights": campaign.initial_weights,

@@ -234,6 +234,7 @@ def campaign_update(
     claimed_start_accuracy: float | None,
     deadline: datetime | None,
     initial_weights: list | None,
+    payout_basis: str = Campaign.PayoutBasis.TARGET,
 ) -> Campaign:
     """Change a draft's terms (the owner only, before launch)."""
     with transaction.atomic():
@@ -252,6 +253,12 @@ def campaign_update(
             raise CampaignError("learning_rate: the learning rate must be above 0.")
         if deadline is not None and deadline <= timezone.now():
             raise CampaignError("deadline: the deadline must be in the future.")
+        if payout_basis not in Campaign.PayoutBasis.values:
+            raise CampaignError(
+                f"payout_basis: choose {' or '.join(Campaign.PayoutBasis.values)}, not "
+                f"{payout_basis!r}."
+            )
+        campaign.payout_basis = payout_basis
         campaign.name = name.strip()
         campaign.description = description
         campaign.bounty_minor = bounty_minor

@@ -218,6 +218,26 @@ def test_alice_edits_her_draft(alice, draft):
     assert draft.initial_weights == [0.1] * 5
 
 
+def test_alice_chooses_to_pay_by_the_gap_to_the_target_and_her_pages_say_so(alice, draft):
+    from django.test import Client
+
+    edit(draft, alice, payout_basis="gap")
+
+    draft.refresh_from_db()
+    assert draft.payout_basis == "gap"
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/sonar/campaigns/{draft.id}/").content.decode()
+    assert "reaching the target spends it all" in page
+
+
+def test_an_unknown_payout_basis_is_refused_and_nothing_changes(alice, draft):
+    with pytest.raises(CampaignError, match="payout_basis: choose target or gap"):
+        edit(draft, alice, name="Changed", payout_basis="median")
+    draft.refresh_from_db()
+    assert (draft.name, draft.payout_basis) == ("Risk", "target")
+
+
 def test_initial_weights_of_the_wrong_shape_are_refused_and_nothing_changes(alice, draft):
     with pytest.raises(CampaignError, match="needs \\[5\\]"):
         edit(draft, alice, name="Changed", initial_weights=[0.1, 0.2])
