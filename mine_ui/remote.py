@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.services import token_issue
 from mine_ui.models import Mine
+from mine_ui.sonar_address import sonar_address_check
 from pysonar import NO_RETRY, SonarClient, SonarError
 
 # A page must answer in seconds even when Sonar does not: one attempt, short timeouts.
@@ -19,7 +20,12 @@ PAGE_TIMEOUT = (3.0, 20.0)
 
 
 def sonar_client(*, sonar_url: str = "", token: str = "", owner: User | None = None) -> SonarClient:
-    """A client of the given Sonar (blank: this platform, as `owner`), failing fast."""
+    """A client of the given Sonar (blank: this platform, as `owner`), failing fast.
+
+    The address is checked before any request (mine_ui/sonar_address.py): a hosted mine's pages
+    call it on its owner's behalf, so it must not point inside the platform's network.
+    """
+    sonar_url = sonar_address_check(sonar_url)
     if not token and not sonar_url and owner is not None:
         # A hosted mine polls this platform as its owner.
         token = token_issue(user=owner).key

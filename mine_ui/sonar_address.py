@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,6 +43,21 @@ def _public_addresses_only(host: str, port: int | None) -> None:
             )
 
 
+# True while a mine's own command line runs (mine_init, mine_run, ...): there the request is the
+# miner's own, from the miner's machine, so any address they choose is theirs to call.
+_OWN_COMMAND_LINE: ContextVar[bool] = ContextVar("own_command_line", default=False)
+
+
+@contextmanager
+def miners_own_command_line() -> Iterator[None]:
+    """Within this block Sonar addresses are the miner's choice (see mine_command.py)."""
+    token = _OWN_COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _OWN_COMMAND_LINE.reset(token)
+
+
 def sonar_address_check(sonar_url: str) -> str:
     """Return the normalised address ('' for this platform), or raise a ValidationError."""
     url = sonar_url.strip()
@@ -56,7 +74,7 @@ def sonar_address_check(sonar_url: str) -> str:
     if parts.username or parts.password:
         raise ValidationError("A Sonar address carries no user name or password; remove them.")
     url = url.rstrip("/")
-    if _origin(url) == _origin(settings.SITE_URL):
+    if _origin(url) == _origin(settings.SITE_URL) or _OWN_COMMAND_LINE.get():
         return url
     allowed = {host.lower() for host in settings.MINE_SONAR_ALLOWED_HOSTS}
     _, host, port = _origin(url)

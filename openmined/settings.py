@@ -251,7 +251,7 @@ if HAS_CAPSULE_ROLE:
                 "key: set CAPSULE_PASSPHRASE or CAPSULE_PASSPHRASE_FILE, or run this process "
                 "without the capsule role."
             )
-        CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105
+        CAPSULE_PASSPHRASE = "dev-only-capsule-passphrase"  # noqa: S105  # nosec B105 (DEBUG only)
 else:
     # Never read: a non-capsule process that finds them set says so at start (capsule.apps).
     CAPSULE_GNUPGHOME = None

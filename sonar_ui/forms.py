@@ -93,10 +93,10 @@ class CampaignTermsForm(forms.Form):
     payout_basis = forms.ChoiceField(
         label="How each accepted gradient is paid",
         choices=[
-            ("target", "(accuracy gained ÷ target accuracy) × bounty: the seed's rule; what is "
-             "left when the target is reached comes back to you"),
-            ("gap", "(accuracy gained ÷ (target − starting accuracy)) × bounty: reaching the "
-             "target spends the whole bounty"),
+            ("target", "accuracy gained ÷ target accuracy, times the escrowed amount (the "
+             "seed's rule); what is left when the target is reached comes back to you"),
+            ("gap", "accuracy gained ÷ (target − starting accuracy), times the escrowed amount: "
+             "reaching the target spends all of it"),
         ],
         initial="target",
         required=False,  # left out: the seed's rule

@@ -93,6 +93,15 @@ def api_as() -> Callable[[User], APIClient]:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: cached stats or throttle counts never leak across."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_gpg_agents() -> Iterator[None]:
     """gpg starts an agent per home directory; stop ours when the session ends."""

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from ledger.checks import ledger_check_run
 from ledger.models import Account, Checkpoint, Entry, Transfer
-from ledger.services import checkpoint_create
+from ledger.services import checkpoint_create, deposit_request_create
 from mine_ui.models import Contribution
 from mine_ui.services import contribution_skip
 from sonar_ui import services
@@ -45,6 +45,7 @@ def everything(alice, bob, operator, diabetes, launched, submit, bob_dataset, pl
     checkpoint_create()
     ledger_check_run()
     Group.objects.create(name="auditors")
+    deposit_request_create(user=bob, amount_minor=1_000, note="for the smoke test")
     assert Payout.objects.filter(status="settled").exists()
 
 

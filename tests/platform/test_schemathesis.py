@@ -22,8 +22,12 @@ from openmined.wsgi import application
 # (every other check is): a proof's tree size must not exceed the ledger's length now; a
 # campaign's schemas must be a coherent feature schema (adapters/schema.py); a gradient must be
 # ciphertexts under the campaign's key for an existing payout account; a PGP key must be an
-# armored public key gpg accepts; a memo may hold no NUL character.
+# armored public key gpg accepts; a memo may hold no NUL character; a mine's payout account is
+# a wallet id (acct_…); the role to drop travels in the body of a DELETE, which generated
+# requests may leave out.
 DOMAIN_VALIDITY = {
+    "DELETE /api/me/roles/",
+    "POST /api/mines/",
     "GET /api/ledger/proofs/inclusion/",
     "GET /api/ledger/proofs/consistency/",
     "POST /api/campaigns/",

@@ -68,7 +68,7 @@ def test_the_charts_stylesheet_is_what_pygal_would_have_inlined():
     from mine_ui.charts import chart_stylesheet
 
     assert (ROOT / "static" / "charts.css").read_text() == chart_stylesheet(), (
-        "Regenerate static/charts.css: python manage.py shell -c "
+        "Regenerate static/charts.css: python manage.py shell --no-imports -c "
         "\"from mine_ui.charts import chart_stylesheet; print(chart_stylesheet(), end='')\" "
         "> static/charts.css"
     )
