@@ -93,7 +93,7 @@ class CampaignTermsForm(forms.Form):
     payout_basis = forms.ChoiceField(
         label="How each accepted gradient is paid",
         choices=[
-            ("target", "accuracy gained ÷ target accuracy, times the escrowed amount (the "
+            ("target", "accuracy gained ÷ the target, times the escrowed amount (the "
              "seed's rule); what is left when the target is reached comes back to you"),
             ("gap", "accuracy gained ÷ (target − starting accuracy), times the escrowed amount: "
              "reaching the target spends all of it"),

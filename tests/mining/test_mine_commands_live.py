@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from mine_ui.models import Mine, MinePolicy
 from mine_ui.services import budget_set, dataset_import, mine_create, policy_update
+from mine_ui.sonar_address import miners_own_command_line
 from tests.mining.conftest import client_for
 
 
@@ -56,9 +57,11 @@ def test_mine_init_sends_payouts_to_the_tokens_wallet_and_refuses_another(platfo
 @pytest.mark.slow
 def test_mine_status_gives_each_open_campaign_its_verdict_and_cost(platform, open_campaign, bob):
     token = client_for(platform.url, bob).token
-    mine = mine_create(
-        owner=bob, name="cellar", payout_account="acct_x", sonar_url=platform.url, api_token=token
-    )
+    with miners_own_command_line():  # as `mine_init` creates it, on the miner's machine
+        mine = mine_create(
+            owner=bob, name="cellar", payout_account="acct_x", sonar_url=platform.url,
+            api_token=token,
+        )  # fmt: skip
     shown = run("mine_status", "--mine", "cellar")
     assert "1 open campaign on" in shown and "joins 0" in shown
     assert f"WON'T (schema) campaign {open_campaign['id']} 'diabetes'" in shown
@@ -69,10 +72,10 @@ def test_mine_status_gives_each_open_campaign_its_verdict_and_cost(platform, ope
         schema=platform.task.input_schema, output=platform.task.output_schema,
     )  # fmt: skip
     policy_update(mine=mine, auto_participate=True, max_contributions_per_campaign=3)
-    budget_set(mine=mine, epsilon_total="2.5")
+    budget_set(mine=mine, epsilon_total="7.5")
     shown = run("mine_status", "--mine", "cellar")
     assert f"JOINS  campaign {open_campaign['id']} 'diabetes'" in shown
-    assert "privacy: ε 1 per contribution, up to ε 2 over 2 more" in shown
+    assert "privacy: ε 3 per contribution, up to ε 6 over 2 more" in shown
 
     policy_update(mine=mine, paused=True)
     shown = run("mine_status", "--mine", "cellar")
@@ -82,9 +85,11 @@ def test_mine_status_gives_each_open_campaign_its_verdict_and_cost(platform, ope
 @pytest.mark.slow
 def test_mine_import_from_an_unknown_campaign_says_where_to_look(platform, bob, tmp_path):
     token = client_for(platform.url, bob).token
-    mine_create(
-        owner=bob, name="cellar", payout_account="acct_x", sonar_url=platform.url, api_token=token
-    )
+    with miners_own_command_line():  # as `mine_init` creates it, on the miner's machine
+        mine_create(
+            owner=bob, name="cellar", payout_account="acct_x", sonar_url=platform.url,
+            api_token=token,
+        )  # fmt: skip
     rows = tmp_path / "rows.csv"
     rows.write_bytes(platform.task.mine_csvs[0])
     message = fails("mine_import", str(rows), "--mine", "cellar", "--campaign", "999999")
