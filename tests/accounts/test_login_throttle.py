@@ -20,9 +20,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def strict_throttle(settings):
+def strict_throttle(settings, tmp_path):
     settings.LOGIN_FAILURES_PER_ADDRESS = 5
     settings.LOGIN_FAILURES_PER_USERNAME = 3
+    # A cache of this test's own, in files as on a laptop: no other test or process of the
+    # session shares it (its var directory is what a second process is pointed at below).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
     cache.clear()
     yield
     cache.clear()
@@ -108,7 +116,7 @@ def test_with_one_trusted_proxy_only_the_address_it_wrote_counts(settings):
     assert client_address(request) == "198.51.100.7"
 
 
-def test_the_counts_are_shared_with_other_processes(alice):
+def test_the_counts_are_shared_with_other_processes(alice, tmp_path):
     # Another web process (here: a fresh interpreter on the same settings) records failures...
     script = (
         "import django; django.setup()\n"
@@ -118,7 +126,7 @@ def test_the_counts_are_shared_with_other_processes(alice):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openmined.settings_test",
-        "SONAR_VAR_DIR": str(django_settings.VAR_DIR),
+        "SONAR_VAR_DIR": str(tmp_path),  # its cache: tmp_path / "cache", as in this process
     }
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
