@@ -19,7 +19,8 @@ capsule secret) and a capsule worker (SONAR_ROLES=capsule), each its own process
   encrypts and scores v0; Sonar escrows), through both workers.
 
 Run: .venv/bin/python bench/campaign_pipeline.py   (Redis on BENCH_REDIS_URL, default
-redis://127.0.0.1:6379/15, which it empties first)
+redis://127.0.0.1:6379/15, which it empties first; BENCH_DATABASE_URL names an empty PostgreSQL
+database to use instead of the throw-away SQLite file, which three writing processes contend on)
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ SEED = 20261128
 
 
 BROKER = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+# An empty PostgreSQL database to use instead of SQLite (three processes write to it at once).
+DATABASE = os.environ.get("BENCH_DATABASE_URL", "")
 
 
 def _configure(var_dir: Path) -> None:
@@ -64,6 +67,8 @@ def _configure(var_dir: Path) -> None:
         LOG_LEVEL="WARNING",
         CELERY_BROKER_URL=BROKER,
     )
+    if DATABASE:
+        os.environ["DATABASE_URL"] = DATABASE
     sys.path.insert(0, str(ROOT))
     import django
     from django.core.management import call_command
