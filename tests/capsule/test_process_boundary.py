@@ -20,26 +20,13 @@ from accounts.services import token_issue
 from ledger import services as ledger
 from ledger.selectors import account_balance
 from tests.conftest import CAPSULE_VARIABLES, WebServer, WorkerProcess, _make, wait_until
-from tests.sonar_ui.conftest import FAST_REDELIVERY, Dataset, _split, mine_gradient
+from tests.sonar_ui.conftest import FAST_REDELIVERY, Dataset, diabetes_dataset, mine_gradient
 
 
 @pytest.fixture(scope="module")
 def campaign_data() -> Dataset:
     """The diabetes campaign of tests/sonar_ui (the capsule's tests have their own `diabetes`)."""
-    from sklearn.datasets import load_diabetes
-
-    data = load_diabetes()
-    target = (data.target - data.target.mean()) / data.target.std()
-    shares, X_val, y_val = _split(data.data, target, 2, seed=7, stratify=False)
-    return Dataset(
-        name="diabetes",
-        input_schema=[{"name": n, "type": "float"} for n in data.feature_names],
-        output_schema=[{"name": "progression", "type": "float"}],
-        algorithm="linear_regression",
-        mines=shares,
-        X_val=X_val,
-        y_val=y_val,
-    )
+    return diabetes_dataset()
 
 
 @pytest.mark.worker

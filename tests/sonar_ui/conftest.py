@@ -60,6 +60,11 @@ def _split(X, y, n_mines: int, seed: int, stratify: bool) -> tuple[list, np.ndar
 
 @pytest.fixture(scope="session")
 def diabetes() -> Dataset:
+    return diabetes_dataset()
+
+
+def diabetes_dataset() -> Dataset:
+    """Diabetes progression, standardized, split between two mines and a validation set."""
     data = load_diabetes()
     y = (data.target - data.target.mean()) / data.target.std()
     shares, X_val, y_val = _split(data.data, y, 2, seed=7, stratify=False)

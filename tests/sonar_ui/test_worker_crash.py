@@ -9,14 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from sonar_ui.models import GradientSubmission, Payout
+from tests.conftest import wait_until
 from tests.sonar_ui.conftest import entries_of
-
-
-def _wait(predicate, what: str, logs, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{logs()}"
-        time.sleep(0.05)
 
 
 @pytest.mark.worker
@@ -37,7 +31,7 @@ def test_a_gradient_whose_worker_died_is_evaluated_and_paid_exactly_once(
     sent = submit(bob, campaign["id"], X, y).json()
 
     # The victim logs when it starts holding the step (fault injection); kill it in there.
-    _wait(lambda: f"in step {step}" in worker.log(), f"the {step} step", worker.log)
+    wait_until(lambda: f"in step {step}" in worker.log(), f"the {step} step", worker.log)
     time.sleep(0.3)
     worker.kill()
     row = GradientSubmission.objects.get(pk=sent["id"])
@@ -45,7 +39,7 @@ def test_a_gradient_whose_worker_died_is_evaluated_and_paid_exactly_once(
     assert not Payout.objects.exists()
 
     worker.start()  # the broker redelivers the unacknowledged task
-    _wait(
+    wait_until(
         lambda: GradientSubmission.objects.get(pk=sent["id"]).status in ("accepted", "rejected"),
         "the verdict",
         lambda: role_workers.evaluation.log() + role_workers.capsule.log(),
